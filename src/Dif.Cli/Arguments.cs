@@ -1,0 +1,50 @@
+using System.Globalization;
+
+namespace Dif.Cli;
+
+/// <summary>Minimal `--name value` / `--flag` parser: the CLI has few options and no dependencies.</summary>
+internal sealed class Arguments
+{
+    private readonly Dictionary<string, List<string>> named = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> used = new(StringComparer.OrdinalIgnoreCase);
+
+    public Arguments(IEnumerable<string> args)
+    {
+        string? current = null;
+        foreach (var a in args)
+        {
+            if (a.StartsWith("--", StringComparison.Ordinal))
+            {
+                current = a[2..];
+                if (!named.ContainsKey(current)) named[current] = [];
+            }
+            else if (current is not null) named[current].Add(a);
+            else Positional.Add(a);
+        }
+    }
+
+    public List<string> Positional { get; } = [];
+
+    public bool Flag(string name) { used.Add(name); return named.ContainsKey(name); }
+
+    public List<string> All(string name) { used.Add(name); return named.TryGetValue(name, out var v) ? v : []; }
+
+    public string? String(string name, string? fallback = null)
+    {
+        used.Add(name);
+        return named.TryGetValue(name, out var v) && v.Count > 0 ? v[^1] : fallback;
+    }
+
+    public int Int(string name, int fallback) => String(name) is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : fallback;
+
+    public double Double(string name, double fallback) => String(name) is { } s ? double.Parse(s, CultureInfo.InvariantCulture) : fallback;
+
+    /// <summary>Throws if an option was given that the command never asked for (a typo).</summary>
+    public void RejectUnknown()
+    {
+        var unknown = named.Keys.Where(k => !used.Contains(k)).ToList();
+        if (unknown.Count > 0) throw new UsageException($"unknown option(s): {string.Join(", ", unknown.Select(u => "--" + u))}");
+    }
+}
+
+internal sealed class UsageException(string message) : Exception(message);

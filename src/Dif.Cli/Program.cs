@@ -1,0 +1,3 @@
+using Dif.Cli;
+
+return await CommandLine.RunAsync(args);

@@ -1,0 +1,226 @@
+using System.Globalization;
+using System.Reflection;
+using Dif.Devices;
+using Dif.Imaging;
+using Dif.Persistence;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dif.Denoising;
+
+/// <summary>A trained DnCNN residual extractor f_D together with its own bias pattern F_DnCNN
+/// (DESIGN §2.2): residual R = f_D(X) − F_DnCNN. Load one from a safetensors file, or use the
+/// project's default. Scoring methods are safe to call from several threads (calls are serialised).</summary>
+public sealed class Denoiser : IDisposable
+{
+    /// <summary>The <c>format</c> value in a denoiser file's metadata.</summary>
+    public const string FileFormat = "dif-denoiser";
+    /// <summary>The file format version this build writes and reads.</summary>
+    public const int FormatVersion = 1;
+    private const string BiasTensorName = "bias_pattern";
+    private const string DefaultResourceName = "Dif.Models.dncnn-default.safetensors";
+
+    private readonly object gate = new();
+    private Tensor? bias;
+    private Dictionary<string, string> metadata;
+
+    internal Denoiser(DnCnn network, Device device, Tensor? biasPattern, Dictionary<string, string> metadata, string? identity)
+    {
+        Network = network;
+        Device = device;
+        bias = biasPattern;
+        this.metadata = metadata;
+        Identity = identity ?? ComputeIdentity();
+        Network.to(device);
+        Network.eval();
+    }
+
+    /// <summary>Creates an untrained denoiser (for training one of your own).</summary>
+    public static Denoiser CreateUntrained(int seed = 1, string? device = null)
+    {
+        torch.manual_seed(seed);
+        var net = new DnCnn();
+        return new Denoiser(net, DeviceSpec.Resolve(device), null, new Dictionary<string, string>(), null);
+    }
+
+    internal DnCnn Network { get; }
+
+    /// <summary>The device the network runs on.</summary>
+    public Device Device { get; }
+
+    /// <summary>SHA-256 of the weights and bias pattern: fingerprints record it, so a fingerprint is
+    /// only used with the denoiser it was fitted with.</summary>
+    public string Identity { get; private set; }
+
+    /// <summary>Side of the stored bias pattern F_DnCNN, or null when none is stored yet.</summary>
+    public int? BiasSize => bias is null ? null : (int)bias.shape[^1];
+
+    /// <summary>Metadata from the file (architecture, training summary, PSNR figures...).</summary>
+    public IReadOnlyDictionary<string, string> Metadata => metadata;
+
+    /// <summary>Loads a denoiser from a safetensors file written by <see cref="Save"/>.</summary>
+    public static Denoiser Load(string path, string? device = null)
+    {
+        var (tensors, meta) = SafeTensors.Read(path);
+        return FromTensors(tensors, meta, path, device);
+    }
+
+    /// <summary>The default denoiser trained by the project and shipped inside this assembly
+    /// (README, "The default denoiser").</summary>
+    public static Denoiser LoadDefault(string? device = null)
+    {
+        using var stream = typeof(Denoiser).Assembly.GetManifestResourceStream(DefaultResourceName)
+            ?? throw new DifException("This build of Dif.MLNet carries no default denoiser (models/dncnn-default.safetensors was missing at build time). Train one with 'dif train-denoiser' or pass a denoiser file.");
+        using var ms = new MemoryStream();
+        stream.CopyTo(ms);
+        var (tensors, meta) = SafeTensors.Read(ms.ToArray(), "default denoiser (embedded)");
+        return FromTensors(tensors, meta, "default denoiser (embedded)", device);
+    }
+
+    private static Denoiser FromTensors(Dictionary<string, SafeTensor> tensors, Dictionary<string, string> meta, string source, string? device)
+    {
+        if (!meta.TryGetValue("format", out var format) || format != FileFormat)
+            throw new DifModelFileException(source, $"is not a Dif denoiser file (format '{format ?? "none"}', expected '{FileFormat}').");
+        if (!meta.TryGetValue("format_version", out var version) || !int.TryParse(version, out var v) || v != FormatVersion)
+            throw new DifModelFileException(source, $"has denoiser format version '{version ?? "none"}'; this Dif reads version {FormatVersion}.");
+        if (!meta.TryGetValue("architecture", out var arch) || arch != DnCnnArchitecture.Name)
+            throw new DifModelFileException(source, $"holds architecture '{arch ?? "none"}', expected '{DnCnnArchitecture.Name}'.");
+        var expectedHash = ModuleWeights.ContentHash(tensors);
+        if (meta.TryGetValue("content_sha256", out var stored) && stored != expectedHash)
+            throw new DifModelFileException(source, "content does not match its recorded SHA-256 (the file is damaged or was altered).");
+
+        var net = new DnCnn();
+        ModuleWeights.Import(net, tensors, source, "");
+        Tensor? biasPattern = null;
+        if (tensors.TryGetValue(BiasTensorName, out var b))
+        {
+            if (b.Shape.Length != 3 || b.Shape[0] != 3 || b.Shape[1] != b.Shape[2])
+                throw new DifModelFileException(source, $"bias pattern has shape [{string.Join(",", b.Shape)}], expected [3,S,S].");
+            var values = b.ToFloats();
+            if (values.Any(f => !float.IsFinite(f))) throw new DifModelFileException(source, "bias pattern holds non-finite values.");
+            biasPattern = torch.tensor(values, b.Shape);
+        }
+        var resolved = DeviceSpec.Resolve(device);
+        return new Denoiser(net, resolved, biasPattern?.to(resolved), meta, expectedHash);
+    }
+
+    /// <summary>Writes weights, bias pattern and metadata to a safetensors file (atomically).</summary>
+    public void Save(string path)
+    {
+        var (tensors, meta) = ToFile();
+        SafeTensors.Write(path, tensors, meta);
+    }
+
+    private (Dictionary<string, SafeTensor>, Dictionary<string, string>) ToFile()
+    {
+        var tensors = ModuleWeights.Export(Network);
+        if (bias is not null)
+        {
+            using var cpu = bias.cpu().contiguous();
+            tensors[BiasTensorName] = SafeTensor.FromFloats(cpu.data<float>().ToArray(), cpu.shape);
+        }
+        var meta = new Dictionary<string, string>(metadata)
+        {
+            ["format"] = FileFormat,
+            ["format_version"] = FormatVersion.ToString(CultureInfo.InvariantCulture),
+            ["architecture"] = DnCnnArchitecture.Name,
+            ["depth"] = DnCnnArchitecture.Depth.ToString(CultureInfo.InvariantCulture),
+            ["features"] = DnCnnArchitecture.Features.ToString(CultureInfo.InvariantCulture),
+            ["padding"] = DnCnnArchitecture.Padding.ToString(CultureInfo.InvariantCulture),
+            ["bias_crop_size"] = BiasSize?.ToString(CultureInfo.InvariantCulture) ?? "",
+            ["content_sha256"] = ModuleWeights.ContentHash(tensors),
+        };
+        return (tensors, meta);
+    }
+
+    private string ComputeIdentity() => ModuleWeights.ContentHash(ToFileTensors());
+
+    private Dictionary<string, SafeTensor> ToFileTensors() => ToFile().Item1;
+
+    /// <summary>Sets a metadata entry written with the weights (training summary, figures).</summary>
+    public void SetMetadata(string key, string value) => metadata[key] = value;
+
+    /// <summary>The network's raw noise prediction f_D(X) for a batch N×3×H×W: zero-pad 10 px, run,
+    /// crop back. No bias subtraction. Runs without autograd; the result is on <see cref="Device"/>.</summary>
+    public Tensor PredictNoise(Tensor batch)
+    {
+        lock (gate)
+        {
+            using var _ = no_grad();
+            int p = DnCnnArchitecture.Padding;
+            using var onDevice = batch.to(Device);
+            using var padded = nn.functional.pad(onDevice, [p, p, p, p], PaddingModes.Constant, 0);
+            using var noise = Network.forward(padded);
+            long h = batch.shape[2], w = batch.shape[3];
+            return noise[.., .., p..(int)(p + h), p..(int)(p + w)].contiguous();
+        }
+    }
+
+    /// <summary>Residuals R = f_D(X) − F_DnCNN for a batch N×3×H×W (bias subtracted when H = W = its size).</summary>
+    public Tensor ExtractResiduals(Tensor batch)
+    {
+        var noise = PredictNoise(batch);
+        if (bias is not null && noise.shape[2] == bias.shape[1] && noise.shape[3] == bias.shape[2])
+        {
+            var r = noise.sub_(bias);
+            return r;
+        }
+        return noise;
+    }
+
+    /// <summary>The residual of one prepared image, as 3×S×S floats.</summary>
+    public float[] ExtractResidual(PreparedImage image) => ExtractResiduals([image])[0];
+
+    /// <summary>Residuals of several prepared images of equal size, computed as one batch.</summary>
+    public float[][] ExtractResiduals(IReadOnlyList<PreparedImage> images)
+    {
+        if (images.Count == 0) return [];
+        int s = images[0].Size;
+        if (images.Any(i => i.Size != s)) throw new ArgumentException("All images in a batch must have the same crop size.");
+        using var scope = NewDisposeScope();
+        var flat = new float[images.Count * 3 * s * s];
+        for (int i = 0; i < images.Count; i++) Array.Copy(images[i].Pixels, 0, flat, i * 3 * s * s, 3 * s * s);
+        var batch = torch.tensor(flat, [images.Count, 3, s, s]);
+        var residuals = ExtractResiduals(batch).cpu();
+        var all = residuals.data<float>().ToArray();
+        var result = new float[images.Count][];
+        for (int i = 0; i < images.Count; i++) result[i] = all.AsSpan(i * 3 * s * s, 3 * s * s).ToArray();
+        return result;
+    }
+
+    /// <summary>Sets F_DnCNN to the mean raw noise prediction over <paramref name="cleanImages"/> (the
+    /// denoiser's own real training images, at one size S), computed in batches.</summary>
+    public void ComputeBiasPattern(IEnumerable<PreparedImage> cleanImages, int batchSize = 4, CancellationToken cancellationToken = default)
+    {
+        Tensor? sum = null;
+        long count = 0;
+        int? size = null;
+        foreach (var chunk in cleanImages.Chunk(batchSize))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            size ??= chunk[0].Size;
+            if (chunk.Any(c => c.Size != size)) throw new ArgumentException("All bias images must have the same size.");
+            using var scope = NewDisposeScope();
+            var flat = chunk.SelectMany(c => c.Pixels).ToArray();
+            var batch = torch.tensor(flat, [chunk.Length, 3, size.Value, size.Value]);
+            var noise = PredictNoise(batch).sum(dim: 0);
+            if (sum is null) sum = noise.MoveToOuterDisposeScope();
+            else sum.add_(noise);
+            count += chunk.Length;
+        }
+        if (sum is null || count == 0) throw new ArgumentException("No images were given for the bias pattern.");
+        bias?.Dispose();
+        bias = sum.div_(count);
+        Identity = ComputeIdentity();
+    }
+
+    /// <summary>Puts the network in training mode (used by <see cref="DenoiserTrainer"/>).</summary>
+    internal void Touch() => Identity = ComputeIdentity();
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Network.Dispose();
+        bias?.Dispose();
+    }
+}
