@@ -122,7 +122,8 @@ internal static class CommandLine
             Seed = a.Int("seed", 1),
             Device = a.String("device", "auto")!,
             CheckpointPath = a.String("checkpoint"),
-            IdentityInitialisation = !a.Flag("default-init"),
+            IdentityInitialisation = a.Flag("identity-init"),
+            HighPassFirstLayer = !a.Flag("no-high-pass-init"),
             BiasCrops = a.Int("bias-crops", 96),
             ValidateEvery = a.Int("validate-every", 250),
         };

@@ -34,6 +34,7 @@ public sealed class DenoiserTrainer
         torch.manual_seed(o.Seed);
         var net = new DnCnn();
         if (o.IdentityInitialisation) net.InitialiseMiddleAsIdentity();
+        if (o.HighPassFirstLayer) net.InitialiseFirstLayerHighPass();
         var denoiser = new Denoiser(net, device, null, new Dictionary<string, string>(), null);
         using var adam = new AdamW(net, o.LearningRate);
 
@@ -100,7 +101,7 @@ public sealed class DenoiserTrainer
         {
             recipe = "Dif DnCNN-S: random crops, Gaussian sigma uniform in [min,max] (0-255), noise target, sum-SE/2 loss, Adam with cosine decay",
             patch = p, batch = n, sigma_min = o.SigmaMin, sigma_max = o.SigmaMax,
-            lr = o.LearningRate, final_lr = o.FinalLearningRate, steps = o.Steps, identity_init = o.IdentityInitialisation,
+            lr = o.LearningRate, final_lr = o.FinalLearningRate, steps = o.Steps, identity_init = o.IdentityInitialisation, high_pass_init = o.HighPassFirstLayer,
             seed = o.Seed, skipped_steps = SkippedSteps, photos = photos.Paths.Select(Path.GetFileName).ToArray(),
             bias_crop_size = o.BiasCropSize, bias_crops = o.BiasCrops,
         }));

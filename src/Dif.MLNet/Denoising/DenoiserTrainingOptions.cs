@@ -29,7 +29,10 @@ public sealed class DenoiserTrainingOptions
     /// <summary>Start the middle convs as identity (Dirac) kernels, so the 17-layer net starts as a
     /// shallow one and leaves the "predict zero" plateau quickly (DESIGN §2.2 measured ~1000 steps of
     /// plateau with the default init).</summary>
-    public bool IdentityInitialisation { get; set; } = true;
+    public bool IdentityInitialisation { get; set; }
+
+    /// <summary>Make the first layer's kernels zero-mean (high-pass) at initialisation.</summary>
+    public bool HighPassFirstLayer { get; set; } = true;
 
     /// <summary>Seed for initialisation, crops and noise.</summary>
     public int Seed { get; set; } = 1;

@@ -40,6 +40,18 @@ public sealed class DnCnn : Module<Tensor, Tensor>
     /// <summary>Predicted noise for a batch N×3×H×W.</summary>
     public override Tensor forward(Tensor input) => dncnn.forward(input);
 
+    /// <summary>Makes every first-layer kernel zero-mean over its 3×3 window, so the first features are
+    /// high-pass from the start: they carry the noise the network must predict instead of the image's
+    /// brightness, which is what keeps an untrained DnCNN on the "predict zero" plateau.</summary>
+    public void InitialiseFirstLayerHighPass()
+    {
+        using var _ = no_grad();
+        var first = dncnn.children().OfType<Conv2d>().First();
+        var w = first.weight!;
+        using var mean = w.mean([2, 3], keepdim: true);
+        w.sub_(mean);
+    }
+
     /// <summary>Sets every conv between the first and the last to a per-channel identity (Dirac) kernel,
     /// so the untrained deep net starts as a shallow one; see the README's "Training the denoiser".</summary>
     public void InitialiseMiddleAsIdentity()

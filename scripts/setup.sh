@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Prepares a machine that has only the .NET 10 SDK: native prerequisites, packages, build.
+# Idempotent: a second run is quick.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/prereqs.sh
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+echo "[dif] restoring and building (Release) ..." >&2
+dotnet build Dif.sln -c Release -nologo -v quiet -clp:ErrorsOnly
