@@ -13,10 +13,13 @@ internal static class CommandLine
         Usage: dif <command> [options]
 
         Commands:
+          demo             [--out DIR]
+                           The main job on the bundled data: residuals of the sample photos (README).
           residuals        --out DIR [--denoiser FILE] [--crop 256] [--device auto] FILE|DIR...
                            Extract DnCNN residuals and write them as PNG pictures.
           train-denoiser   --photos DIR... --out FILE [--validation DIR...] [--steps 3000] [--batch 16]
-                           [--lr 1e-3] [--seed 1] [--checkpoint FILE] [--device auto]
+                           [--lr 1e-3] [--seed 1] [--checkpoint FILE] [--device auto] [--threads N]
+                           [--sigma-min 5] [--sigma-max 15] [--warmup-fraction 0.1] [--anneal-end-fraction 0.5]
                            Train a DnCNN denoiser on real photos (resumes from --checkpoint).
           denoiser-quality [--denoiser FILE] --photos DIR... [--crop 256] [--sigma 15]
                            PSNR gain of a denoiser vs a 3x3 Gaussian blur on held-out photos.
@@ -37,6 +40,7 @@ internal static class CommandLine
             if (a.String("threads") is { } threads) TorchSharp.torch.set_num_threads(int.Parse(threads, CultureInfo.InvariantCulture));
             int rc = args[0] switch
             {
+                "demo" => Demo(a, cts.Token),
                 "residuals" => Residuals(a, cts.Token),
                 "train-denoiser" => TrainDenoiser(a, cts.Token),
                 "denoiser-quality" => DenoiserQualityCommand(a),
@@ -77,12 +81,36 @@ internal static class CommandLine
         }
     }
 
-    private static int Residuals(Arguments a, CancellationToken ct)
+    private static int Demo(Arguments a, CancellationToken ct)
+    {
+        var outDir = a.String("out", "out/demo")!;
+        a.RejectUnknown();
+        var photos = Path.Combine(RepositoryRoot(), "data", "photos", "evaluation");
+        Console.WriteLine($"Dif demo: DnCNN residuals of the bundled photos in {photos}");
+        using var denoiser = Denoiser.LoadDefault();
+        Console.WriteLine($"Default denoiser {denoiser.Identity[..16]} on {denoiser.Device}.");
+        var rc = Residuals(new Arguments(["--out", Path.Combine(outDir, "residuals"), photos]), ct, denoiser);
+        Console.WriteLine($"Open {Path.GetFullPath(Path.Combine(outDir, "residuals"))} to see them.");
+        return rc;
+    }
+
+    /// <summary>The repository root: the nearest parent of the program holding Dif.sln (or the current folder).</summary>
+    internal static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Dif.sln"))) return dir.FullName;
+        return Directory.GetCurrentDirectory();
+    }
+
+    private static int Residuals(Arguments a, CancellationToken ct, Denoiser? given = null)
     {
         var outDir = a.String("out") ?? throw new UsageException("residuals needs --out DIR");
         var options = new ImageLoadOptions { CropSize = a.Int("crop", ImageLoadOptions.DefaultCropSize) };
-        using var denoiser = LoadDenoiser(a.String("denoiser"), a.String("device"));
+        var denoiserPath = a.String("denoiser");
+        var device = a.String("device");
         a.RejectUnknown();
+        using var owned = given is null ? LoadDenoiser(denoiserPath, device) : null;
+        var denoiser = given ?? owned!;
         var files = ExpandImages(a.Positional).ToList();
         if (files.Count == 0) throw new UsageException("residuals needs image files or folders");
         Directory.CreateDirectory(outDir);
@@ -125,6 +153,10 @@ internal static class CommandLine
             IdentityInitialisation = a.Flag("identity-init"),
             HighPassFirstLayer = !a.Flag("no-high-pass-init"),
             BiasCrops = a.Int("bias-crops", 96),
+            SigmaMin = a.Double("sigma-min", 5),
+            SigmaMax = a.Double("sigma-max", 15),
+            WarmupFraction = a.Double("warmup-fraction", 0.1),
+            AnnealEndFraction = a.Double("anneal-end-fraction", 0.5),
             ValidateEvery = a.Int("validate-every", 250),
         };
         var validationDirs = a.All("validation");

@@ -60,7 +60,8 @@ public sealed class DenoiserTrainer
             using (var scope = NewDisposeScope())
             {
                 var clean = torch.tensor(buffer, [n, 3, p, p]).to(device);
-                var sigmas = (torch.rand([n, 1, 1, 1], generator: gen) * (o.SigmaMax - o.SigmaMin) + o.SigmaMin) / 255.0;
+                var (lo, hi) = SigmaRangeAt(step);
+                var sigmas = (torch.rand([n, 1, 1, 1], generator: gen) * (hi - lo) + lo) / 255.0;
                 var noise = (torch.randn([n, 3, p, p], generator: gen) * sigmas).to(device);
                 var predicted = net.forward(clean + noise);
                 // DnCNN's loss: squared error summed over a patch, halved, averaged over the batch.
@@ -99,7 +100,8 @@ public sealed class DenoiserTrainer
         denoiser.ComputeBiasPattern(photos.Crops(o.BiasCropSize, o.BiasCrops, o.Seed), cancellationToken: cancellationToken);
         denoiser.SetMetadata("training", JsonSerializer.Serialize(new
         {
-            recipe = "Dif DnCNN-S: random crops, Gaussian sigma uniform in [min,max] (0-255), noise target, sum-SE/2 loss, Adam with cosine decay",
+            recipe = "Dif DnCNN-S: random crops, Gaussian sigma uniform in [min,max] (0-255) after a high-noise warm-up, noise target, sum-SE/2 loss, Adam with cosine decay",
+            warmup_sigma_min = o.WarmupSigmaMin, warmup_sigma_max = o.WarmupSigmaMax, warmup_fraction = o.WarmupFraction, anneal_end_fraction = o.AnnealEndFraction,
             patch = p, batch = n, sigma_min = o.SigmaMin, sigma_max = o.SigmaMax,
             lr = o.LearningRate, final_lr = o.FinalLearningRate, steps = o.Steps, identity_init = o.IdentityInitialisation, high_pass_init = o.HighPassFirstLayer,
             seed = o.Seed, skipped_steps = SkippedSteps, photos = photos.Paths.Select(Path.GetFileName).ToArray(),
@@ -122,6 +124,18 @@ public sealed class DenoiserTrainer
             if (g is not null && !g.isfinite().all().item<bool>()) return false;
         }
         return true;
+    }
+
+    /// <summary>The σ range (0–255 scale) used at <paramref name="step"/>: the warm-up range, then a
+    /// linear anneal to the target range.</summary>
+    public (double Min, double Max) SigmaRangeAt(int step)
+    {
+        var o = options;
+        double t = (double)step / o.Steps;
+        if (t < o.WarmupFraction) return (o.WarmupSigmaMin, o.WarmupSigmaMax);
+        if (t >= o.AnnealEndFraction || o.AnnealEndFraction <= o.WarmupFraction) return (o.SigmaMin, o.SigmaMax);
+        double u = (t - o.WarmupFraction) / (o.AnnealEndFraction - o.WarmupFraction);
+        return (o.WarmupSigmaMin + u * (o.SigmaMin - o.WarmupSigmaMin), o.WarmupSigmaMax + u * (o.SigmaMax - o.WarmupSigmaMax));
     }
 
     /// <summary>Cosine decay from LearningRate to FinalLearningRate over the run.</summary>

@@ -99,12 +99,12 @@ public static class ImageLoader
     {
         options ??= new ImageLoadOptions();
         var bytes = ReadFile(path, options);
-        return DecodeOriented(bytes, path, options);
+        return DecodeOriented(bytes, path, options, checkCrop: false);
     }
 
     /// <summary>Decodes an in-memory image (oriented, RGB, no crop).</summary>
     public static Image<Rgb24> Decode(ReadOnlySpan<byte> bytes, string sourceName, ImageLoadOptions? options = null)
-        => DecodeOriented(bytes.ToArray(), sourceName, options ?? new ImageLoadOptions());
+        => DecodeOriented(bytes.ToArray(), sourceName, options ?? new ImageLoadOptions(), checkCrop: false);
 
     internal static byte[] ReadFile(string path, ImageLoadOptions options)
     {
@@ -125,12 +125,12 @@ public static class ImageLoader
 
     private static PreparedImage Prepare(byte[] bytes, string source, ImageLoadOptions options)
     {
-        using var image = DecodeOriented(bytes, source, options);
+        using var image = DecodeOriented(bytes, source, options, checkCrop: true);
         var (x0, y0) = CropOrigin(source, image.Width, image.Height, options);
         return new PreparedImage(source, image.Width, image.Height, options.CropSize, ToChw(image, x0, y0, options.CropSize));
     }
 
-    private static Image<Rgb24> DecodeOriented(byte[] bytes, string source, ImageLoadOptions options)
+    private static Image<Rgb24> DecodeOriented(byte[] bytes, string source, ImageLoadOptions options, bool checkCrop)
     {
         if (bytes.Length == 0) throw new DifImageException(source, "is empty (0 bytes).");
         var format = Image.DetectFormat(Configuration, bytes);
@@ -153,7 +153,7 @@ public static class ImageLoader
         int orientation = ExifOrientation.Read(bytes);
         bool swaps = orientation >= 5;
         int w = swaps ? info.Height : info.Width, h = swaps ? info.Width : info.Height;
-        CheckSize(source, w, h, options);
+        if (checkCrop) CheckSize(source, w, h, options); // before decoding: a too-small image costs no pixels
 
         Image<Rgb24> image;
         try { image = Image.Load<Rgb24>(Configuration, bytes); }
