@@ -210,7 +210,8 @@ public sealed class Denoiser : IDisposable
         }
         if (sum is null || count == 0) throw new ArgumentException("No images were given for the bias pattern.");
         bias?.Dispose();
-        bias = sum.div_(count);
+        using var n = Dif.Training.Scalars.Of(count);
+        bias = sum.div_(n);
         Identity = ComputeIdentity();
     }
 

@@ -27,13 +27,14 @@ public static class DenoiserEvaluation
     {
         if (clean.Count == 0) throw new ArgumentException("No images to measure.");
         double noisySum = 0, denoisedSum = 0, blurSum = 0;
-        var gen = new torch.Generator((ulong)seed);
+        using var gen = new torch.Generator((ulong)seed);
         using var kernel = BlurKernel();
         foreach (var img in clean)
         {
             using var scope = NewDisposeScope();
             var x = torch.tensor(img.Pixels, [1, 3, img.Size, img.Size]);
-            var noisy = x + torch.randn(x.shape, generator: gen) * (sigma / 255.0);
+            using var scale = Dif.Training.Scalars.Of(sigma / 255.0);
+            var noisy = x + torch.randn(x.shape, generator: gen).mul_(scale);
             var denoised = noisy - denoiser.PredictNoise(noisy).cpu();
             var blurred = nn.functional.conv2d(nn.functional.pad(noisy, [1, 1, 1, 1], PaddingModes.Replicate), kernel, groups: 3);
             noisySum += Psnr(noisy, x);

@@ -56,21 +56,26 @@ public sealed class DenoiserTrainer
             // Per-step seeds make the run resumable without storing random-generator state.
             var random = new Random(StepSeeds.Of(o.Seed, step, 0));
             photos.SamplePatches(random, n, p, buffer);
-            var gen = new torch.Generator((ulong)StepSeeds.Of(o.Seed, step, 1));
+            // `using` keeps the generator alive until both draws have returned (its finaliser must not run mid-call).
+            using var gen = new torch.Generator((ulong)StepSeeds.Of(o.Seed, step, 1));
             using (var scope = NewDisposeScope())
             {
                 var clean = torch.tensor(buffer, [n, 3, p, p]).to(device);
                 var (lo, hi) = SigmaRangeAt(step);
-                var sigmas = (torch.rand([n, 1, 1, 1], generator: gen) * (hi - lo) + lo) / 255.0;
-                var noise = (torch.randn([n, 3, p, p], generator: gen) * sigmas).to(device);
+                using var range = Scalars.Of((hi - lo) / 255.0);
+                using var low = Scalars.Of(lo / 255.0);
+                var sigmas = torch.rand([n, 1, 1, 1], generator: gen).mul_(range).add_(low);
+                var noise = torch.randn([n, 3, p, p], generator: gen).mul_(sigmas).to(device);
                 var predicted = net.forward(clean + noise);
                 // DnCNN's loss: squared error summed over a patch, halved, averaged over the batch.
-                var loss = (predicted - noise).square().sum() / (2.0 * n);
+                using var half = Scalars.Of(2.0 * n);
+                var loss = (predicted - noise).square().sum().div_(half);
                 adam.ZeroGrad();
                 loss.backward();
                 var lossValue = loss.item<float>();
                 // A non-finite loss or gradient is skipped, not applied: one bad step would poison
-                // every weight (we saw sporadic NaN gradients from libtorch's multi-threaded CPU backward).
+                // every weight. (libtorch's conv backward once gave us NaN gradients; DnCnn.forward
+                // works around that bug, and this guard catches anything like it.)
                 if (float.IsFinite(lossValue) && GradientsFinite(net))
                 {
                     adam.Step();

@@ -8,9 +8,7 @@ namespace Dif.Denoising;
 /// <summary>DnCNN-S (Zhang et al. 2017) as DESIGN §2.2 states it: conv(3→64)+ReLU,
 /// (depth−2) × [conv(64→64)+BatchNorm+ReLU], conv(64→3); 3×3 kernels, no conv bias. It predicts
 /// the noise of its input (residual learning), so its output is the residual.</summary>
-/// <remarks>ReLUs are not in-place: with in-place ReLUs inside a TorchSharp Sequential we measured
-/// sporadic NaN gradients (about 1 backward pass in 20).
-/// Parameter names (<c>dncnn.N.weight</c>) match the common PyTorch DnCNN implementation,
+/// <remarks>Parameter names (<c>dncnn.N.weight</c>) match the common PyTorch DnCNN implementation,
 /// so state dicts carry over.</remarks>
 public sealed class DnCnn : Module<Tensor, Tensor>
 {
@@ -38,7 +36,27 @@ public sealed class DnCnn : Module<Tensor, Tensor>
     }
 
     /// <summary>Predicted noise for a batch N×3×H×W.</summary>
-    public override Tensor forward(Tensor input) => dncnn.forward(input);
+    public override Tensor forward(Tensor input)
+    {
+        if (!torch.is_grad_enabled()) return dncnn.forward(input);
+        // Training: run all but the last conv, then the last conv through a weight zero-padded to
+        // SafeOutputChannels outputs. libtorch 2.10's CPU backward of a 3×3 conv with few (3–8)
+        // output channels reads uninitialised memory (0·garbage, so NaN or wrong gradients when
+        // freed memory holds NaN); with 16 outputs it is exact. The parameter keeps its [3,64,3,3]
+        // shape and the extra outputs are dropped, so the function is unchanged.
+        using var scope = NewDisposeScope();
+        var h = input;
+        var children = dncnn.children().Cast<Module<Tensor, Tensor>>().ToList();
+        for (int i = 0; i < children.Count - 1; i++) h = children[i].forward(h);
+        var last = (Conv2d)children[^1];
+        var w = last.weight!;
+        var padded = torch.cat([w, torch.zeros([SafeOutputChannels - w.shape[0], w.shape[1], w.shape[2], w.shape[3]], dtype: w.dtype, device: w.device)], 0);
+        var y = nn.functional.conv2d(h, padded, padding: [1, 1]);
+        return y[.., ..(int)w.shape[0]].contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Output channels the last conv is padded to while training (see <see cref="forward"/>).</summary>
+    internal const int SafeOutputChannels = 16;
 
     /// <summary>Makes every first-layer kernel zero-mean over its 3×3 window, so the first features are
     /// high-pass from the start: they carry the noise the network must predict instead of the image's

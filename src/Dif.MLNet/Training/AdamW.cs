@@ -51,20 +51,25 @@ public sealed class AdamW : IDisposable
         using var _ = no_grad();
         StepCount++;
         double bc1 = 1 - Math.Pow(Beta1, StepCount), bc2 = 1 - Math.Pow(Beta2, StepCount);
-        double stepSize = LearningRate / bc1;
+        using var decay = Scalars.Of(1 - LearningRate * WeightDecay);
+        using var beta1 = Scalars.Of(Beta1);
+        using var oneMinusBeta1 = Scalars.Of(1 - Beta1);
+        using var beta2 = Scalars.Of(Beta2);
+        using var oneMinusBeta2 = Scalars.Of(1 - Beta2);
+        using var sqrtBc2 = Scalars.Of(Math.Sqrt(bc2));
+        using var eps = Scalars.Of(Eps);
+        using var negStep = Scalars.Of(-LearningRate / bc1);
         for (int i = 0; i < parameters.Count; i++)
         {
             var p = parameters[i].Param;
-            // Temporaries are disposed by hand: a DisposeScope here would also claim the Scalars that
-            // TorchSharp creates for the constants, and we found that corrupts later steps.
             using var g = p.grad;
             if (g is null) continue;
-            if (WeightDecay != 0) p.mul_(1 - LearningRate * WeightDecay);
-            m[i].mul_(Beta1).add_(g, alpha: 1 - Beta1);
-            v[i].mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);
-            using var scaled = v[i] / bc2;
-            scaled.sqrt_().add_(Eps);
-            p.addcdiv_(m[i], scaled, value: -stepSize);
+            if (WeightDecay != 0) p.mul_(decay);
+            m[i].mul_(beta1).add_(g, alpha: oneMinusBeta1);
+            v[i].mul_(beta2).addcmul_(g, g, value: oneMinusBeta2);
+            using var denom = v[i].sqrt();
+            denom.div_(sqrtBc2).add_(eps);
+            p.addcdiv_(m[i], denom, value: negStep);
         }
     }
 

@@ -16,12 +16,14 @@ public sealed class DenoiserTests : IDisposable
     {
         var d = Denoiser.CreateUntrained(seed, "cpu");
         using var _ = torch.no_grad();
-        var gen = new Random(seed);
+        using var half = Dif.Training.Scalars.Of(0.5);
+        using var tenth = Dif.Training.Scalars.Of(0.1);
         foreach (var (name, t) in d.Network.state_dict())
         {
-            if (name.EndsWith("running_var")) t.copy_(torch.rand(t.shape) + 0.5);
-            else if (name.EndsWith("running_mean") || name.EndsWith(".bias")) t.copy_(torch.randn(t.shape) * 0.1);
-            else if (name.EndsWith(".weight") && t.dim() == 1) t.copy_(torch.rand(t.shape) + 0.5);
+            using var scope = torch.NewDisposeScope();
+            if (name.EndsWith("running_var")) t.copy_(torch.rand(t.shape).add_(half));
+            else if (name.EndsWith("running_mean") || name.EndsWith(".bias")) t.copy_(torch.randn(t.shape).mul_(tenth));
+            else if (name.EndsWith(".weight") && t.dim() == 1) t.copy_(torch.rand(t.shape).add_(half));
         }
         return d;
     }
@@ -197,6 +199,39 @@ public sealed class DenoiserTests : IDisposable
         meta.Remove("content_sha256");
         SafeTensors.Write(path, tensors, meta);
         Assert.Contains("non-finite", Assert.Throws<DifModelFileException>(() => Denoiser.Load(path, "cpu")).Message);
+    }
+
+    [Fact]
+    public void Training_gradients_do_not_depend_on_what_freed_memory_held()
+    {
+        // Guards the work-around in DnCnn.forward: libtorch's CPU backward of a 3×3 conv with 3 output
+        // channels reads uninitialised memory, so NaN left in freed buffers used to leak into gradients.
+        int threads = torch.get_num_threads();
+        torch.set_num_threads(1);
+        try
+        {
+            torch.manual_seed(3);
+            using var net = new DnCnn();
+            net.train();
+            using var x = torch.rand([4, 3, 16, 16]);
+            using var target = torch.randn([4, 3, 16, 16]);
+            float[] Gradients()
+            {
+                using var scope = torch.NewDisposeScope();
+                net.zero_grad();
+                (net.forward(x) - target).square().sum().backward();
+                return torch.cat(net.parameters().Select(p => p.grad!.flatten()).ToList()).data<float>().ToArray();
+            }
+            var reference = Gradients();
+            Assert.All(reference, g => Assert.True(float.IsFinite(g)));
+            var random = new Random(1);
+            for (int round = 0; round < 8; round++)
+            {
+                for (int k = 0; k < 20; k++) { using var junk = torch.full([random.Next(1000, 300000)], float.NaN); }
+                Assert.Equal(reference, Gradients());
+            }
+        }
+        finally { torch.set_num_threads(threads); }
     }
 
     [Theory]

@@ -43,7 +43,8 @@ public sealed class DenoiserTrainerTests : IDisposable
         torch.set_num_threads(1); // bit-for-bit comparison needs single-threaded kernels
         try
         {
-            using var straight = new DenoiserTrainer(Tiny(6)).Train(Photos());
+            var straightTrainer = new DenoiserTrainer(Tiny(6));
+            using var straight = straightTrainer.Train(Photos());
             var checkpoint = files.PathOf("ckpt.safetensors");
             using var cts = new CancellationTokenSource();
             // Stop after step 3's checkpoint is written, as an interrupted run would.
@@ -51,7 +52,9 @@ public sealed class DenoiserTrainerTests : IDisposable
             var options = Tiny(6, checkpoint);
             Assert.ThrowsAny<OperationCanceledException>(() => new DenoiserTrainer(options).Train(Photos(), null, stopper, cts.Token));
             Assert.True(File.Exists(checkpoint));
-            using var resumed = new DenoiserTrainer(Tiny(6, checkpoint)).Train(Photos());
+            var resumedTrainer = new DenoiserTrainer(Tiny(6, checkpoint));
+            using var resumed = resumedTrainer.Train(Photos());
+            Assert.Equal((0, 0), (straightTrainer.SkippedSteps, resumedTrainer.SkippedSteps));
             Assert.Equal(Weights(straight), Weights(resumed));
         }
         finally { torch.set_num_threads(threads); }
