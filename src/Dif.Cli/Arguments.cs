@@ -2,24 +2,28 @@ using System.Globalization;
 
 namespace Dif.Cli;
 
-/// <summary>Minimal `--name value` / `--flag` parser: the CLI has few options and no dependencies.</summary>
+/// <summary>Minimal parser: `--name value` (repeatable), `--flag` (no value, for the names in
+/// <see cref="Flags"/>), and positional arguments anywhere. The CLI has few options and no dependencies.</summary>
 internal sealed class Arguments
 {
+    /// <summary>Options that take no value.</summary>
+    public static readonly HashSet<string> Flags = new(StringComparer.OrdinalIgnoreCase) { "identity-init", "no-high-pass-init" };
+
     private readonly Dictionary<string, List<string>> named = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> used = new(StringComparer.OrdinalIgnoreCase);
 
     public Arguments(IEnumerable<string> args)
     {
-        string? current = null;
-        foreach (var a in args)
+        using var e = args.GetEnumerator();
+        while (e.MoveNext())
         {
-            if (a.StartsWith("--", StringComparison.Ordinal))
-            {
-                current = a[2..];
-                if (!named.ContainsKey(current)) named[current] = [];
-            }
-            else if (current is not null) named[current].Add(a);
-            else Positional.Add(a);
+            var a = e.Current;
+            if (!a.StartsWith("--", StringComparison.Ordinal)) { Positional.Add(a); continue; }
+            var name = a[2..];
+            if (!named.TryGetValue(name, out var values)) named[name] = values = [];
+            if (Flags.Contains(name)) continue;
+            if (!e.MoveNext()) throw new UsageException($"option --{name} needs a value");
+            values.Add(e.Current);
         }
     }
 

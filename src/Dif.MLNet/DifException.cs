@@ -8,38 +8,28 @@ public class DifException : Exception
     public DifException(string message, Exception? inner = null) : base(message, inner) { }
 }
 
-/// <summary>An image could not be used: unreadable, not an image, too small, too large.</summary>
-public sealed class DifImageException : DifException
+/// <summary>Something is wrong with one file; the message starts with its path.</summary>
+public abstract class DifFileException : DifException
 {
     /// <summary>Creates the exception for <paramref name="path"/>.</summary>
-    public DifImageException(string? path, string reason, Exception? inner = null)
+    protected DifFileException(string? path, string reason, Exception? inner)
         : base(path is null ? reason : $"{path}: {reason}", inner)
     {
         FilePath = path;
         Reason = reason;
     }
 
-    /// <summary>The file (or source name) the image came from, if known.</summary>
+    /// <summary>The file (or source name) concerned, if known.</summary>
     public string? FilePath { get; }
 
     /// <summary>What is wrong with it, without the file name.</summary>
     public string Reason { get; }
 }
+
+/// <summary>An image could not be used: unreadable, not an image, too small, too large.</summary>
+public sealed class DifImageException(string? path, string reason, Exception? inner = null)
+    : DifFileException(path, reason, inner);
 
 /// <summary>A weights or fingerprint file is damaged, foreign or does not fit what it is used for.</summary>
-public sealed class DifModelFileException : DifException
-{
-    /// <summary>Creates the exception for <paramref name="path"/>.</summary>
-    public DifModelFileException(string? path, string reason, Exception? inner = null)
-        : base(path is null ? reason : $"{path}: {reason}", inner)
-    {
-        FilePath = path;
-        Reason = reason;
-    }
-
-    /// <summary>The file concerned, if known.</summary>
-    public string? FilePath { get; }
-
-    /// <summary>What is wrong with it, without the file name.</summary>
-    public string Reason { get; }
-}
+public sealed class DifModelFileException(string? path, string reason, Exception? inner = null)
+    : DifFileException(path, reason, inner);

@@ -161,45 +161,40 @@ public sealed class DenoiserTests : IDisposable
         Assert.Contains("not a Dif denoiser", e.Message);
     }
 
-    [Fact]
-    public void Unknown_format_version_is_refused()
+    /// <summary>Saves a random denoiser, lets <paramref name="edit"/> change its tensors and metadata
+    /// (the content hash is dropped, as a careless converter would), and returns the load error.</summary>
+    private DifModelFileException LoadError(Action<Dictionary<string, SafeTensor>, Dictionary<string, string>> edit)
     {
         using var d = RandomDenoiser();
-        var path = files.PathOf("d.safetensors");
+        var path = files.PathOf("edited.safetensors");
         d.Save(path);
         var (tensors, meta) = SafeTensors.Read(path);
-        meta["format_version"] = "99";
+        meta.Remove("content_sha256");
+        edit(tensors, meta);
         SafeTensors.Write(path, tensors, meta);
-        Assert.Contains("version", Assert.Throws<DifModelFileException>(() => Denoiser.Load(path, "cpu")).Message);
+        return Assert.Throws<DifModelFileException>(() => Denoiser.Load(path, "cpu"));
     }
+
+    [Fact]
+    public void Unknown_format_version_is_refused()
+        => Assert.Contains("version", LoadError((_, meta) => meta["format_version"] = "99").Message);
 
     [Fact]
     public void Missing_tensor_is_refused_by_name()
-    {
-        using var d = RandomDenoiser();
-        var path = files.PathOf("d.safetensors");
-        d.Save(path);
-        var (tensors, meta) = SafeTensors.Read(path);
-        tensors.Remove("dncnn.5.weight");
-        meta.Remove("content_sha256");
-        SafeTensors.Write(path, tensors, meta);
-        Assert.Contains("dncnn.5.weight", Assert.Throws<DifModelFileException>(() => Denoiser.Load(path, "cpu")).Message);
-    }
+        => Assert.Contains("dncnn.5.weight", LoadError((tensors, _) => tensors.Remove("dncnn.5.weight")).Message);
 
     [Fact]
     public void Nan_weights_are_refused()
-    {
-        using var d = RandomDenoiser();
-        var path = files.PathOf("d.safetensors");
-        d.Save(path);
-        var (tensors, meta) = SafeTensors.Read(path);
-        var w = tensors["dncnn.0.weight"].ToFloats();
-        w[3] = float.NaN;
-        tensors["dncnn.0.weight"] = SafeTensor.FromFloats(w, tensors["dncnn.0.weight"].Shape);
-        meta.Remove("content_sha256");
-        SafeTensors.Write(path, tensors, meta);
-        Assert.Contains("non-finite", Assert.Throws<DifModelFileException>(() => Denoiser.Load(path, "cpu")).Message);
-    }
+        => Assert.Contains("non-finite", LoadError((tensors, _) =>
+        {
+            var w = tensors["dncnn.0.weight"].ToFloats();
+            w[3] = float.NaN;
+            tensors["dncnn.0.weight"] = SafeTensor.FromFloats(w, tensors["dncnn.0.weight"].Shape);
+        }).Message);
+
+    [Fact]
+    public void Wrong_tensor_shape_is_refused()
+        => Assert.Contains("shape", LoadError((tensors, _) => tensors["dncnn.0.weight"] = SafeTensor.FromFloats(new float[64 * 3 * 9], 64, 3, 9)).Message);
 
     [Fact]
     public void Training_gradients_do_not_depend_on_what_freed_memory_held()
