@@ -3,6 +3,7 @@ using System.Reflection;
 using Dif.Devices;
 using Dif.Imaging;
 using Dif.Persistence;
+using Dif.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -162,7 +163,7 @@ public sealed class Denoiser : IDisposable
         var noise = PredictNoise(batch);
         if (bias is not null && noise.shape[2] == bias.shape[1] && noise.shape[3] == bias.shape[2])
         {
-            var r = noise.sub_(bias);
+            var r = noise.MinusInPlace(bias);
             return r;
         }
         return noise;
@@ -205,7 +206,7 @@ public sealed class Denoiser : IDisposable
             var batch = torch.tensor(flat, [chunk.Length, 3, size.Value, size.Value]);
             var noise = PredictNoise(batch).sum(dim: 0);
             if (sum is null) sum = noise.MoveToOuterDisposeScope();
-            else sum.add_(noise);
+            else sum.PlusInPlace(noise);
             count += chunk.Length;
         }
         if (sum is null || count == 0) throw new ArgumentException("No images were given for the bias pattern.");

@@ -1,4 +1,5 @@
 using Dif.Imaging;
+using Dif.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -34,8 +35,8 @@ public static class DenoiserEvaluation
             using var scope = NewDisposeScope();
             var x = torch.tensor(img.Pixels, [1, 3, img.Size, img.Size]);
             using var scale = Dif.Training.Scalars.Of(sigma / 255.0);
-            var noisy = x + torch.randn(x.shape, generator: gen).mul_(scale);
-            var denoised = noisy - denoiser.PredictNoise(noisy).cpu();
+            var noisy = x.Plus(torch.randn(x.shape, generator: gen).mul_(scale));
+            var denoised = noisy.Minus(denoiser.PredictNoise(noisy).cpu());
             var blurred = nn.functional.conv2d(nn.functional.pad(noisy, [1, 1, 1, 1], PaddingModes.Replicate), kernel, groups: 3);
             noisySum += Psnr(noisy, x);
             denoisedSum += Psnr(denoised, x);
@@ -48,7 +49,7 @@ public static class DenoiserEvaluation
     /// <summary>PSNR in dB of <paramref name="a"/> against reference <paramref name="b"/>, peak 1.</summary>
     public static double Psnr(Tensor a, Tensor b)
     {
-        using var diff = a - b;
+        using var diff = a.Minus(b);
         using var sq = diff.square();
         var mse = sq.mean().item<float>();
         return 10 * Math.Log10(1.0 / Math.Max(mse, 1e-12));

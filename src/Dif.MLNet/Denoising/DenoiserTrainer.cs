@@ -66,10 +66,10 @@ public sealed class DenoiserTrainer
                 using var low = Scalars.Of(lo / 255.0);
                 var sigmas = torch.rand([n, 1, 1, 1], generator: gen).mul_(range).add_(low);
                 var noise = torch.randn([n, 3, p, p], generator: gen).mul_(sigmas).to(device);
-                var predicted = net.forward(clean + noise);
+                var predicted = net.forward(clean.Plus(noise));
                 // DnCNN's loss: squared error summed over a patch, halved, averaged over the batch.
                 using var half = Scalars.Of(2.0 * n);
-                var loss = (predicted - noise).square().sum().div_(half);
+                var loss = predicted.Minus(noise).square().sum().div_(half);
                 adam.ZeroGrad();
                 loss.backward();
                 var lossValue = loss.item<float>();
