@@ -10,8 +10,8 @@ dotnet test Dif.sln -c Release --no-build -nologo -v quiet --logger "console;ver
 status=${PIPESTATUS[0]}
 set -e
 # A plain closing line for CI: "N passed, N failed".
-passed=$(grep -Eo 'Passed: +[0-9]+' /tmp/dif-test-$$.log | awk '{s+=$2} END {print s+0}')
-failed=$(grep -Eo 'Failed: +[0-9]+' /tmp/dif-test-$$.log | awk '{s+=$2} END {print s+0}')
+passed=$( (grep -Eo '^ +Passed: +[0-9]+' /tmp/dif-test-$$.log || true) | awk '{s+=$2} END {print s+0}')
+failed=$( (grep -Eo '^ +Failed: +[0-9]+' /tmp/dif-test-$$.log || true) | awk '{s+=$2} END {print s+0}')
 rm -f /tmp/dif-test-$$.log
 echo "$passed passed, $failed failed"
 exit "$status"

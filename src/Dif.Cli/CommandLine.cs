@@ -185,7 +185,7 @@ internal static class CommandLine
         var crops = ValidationCrops(photos, crop);
         var q = DenoiserEvaluation.Measure(denoiser, crops, sigma);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"sigma {q.Sigma}: noisy {q.NoisyPsnr:F2} dB; DnCNN {q.DenoisedPsnr:F2} dB (gain {q.DenoiserGain:+0.00}); 3x3 blur {q.BlurPsnr:F2} dB (gain {q.BlurGain:+0.00}); {q.Images} crops"));
+            $"sigma {q.Sigma}: noisy {q.NoisyPsnr:F2} dB; DnCNN {q.DenoisedPsnr:F2} dB (gain {q.DenoiserGain:+0.00;-0.00}); 3x3 blur {q.BlurPsnr:F2} dB (gain {q.BlurGain:+0.00;-0.00}); {q.Images} crops"));
         return 0;
     }
 
