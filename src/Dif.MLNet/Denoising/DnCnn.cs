@@ -39,24 +39,15 @@ public sealed class DnCnn : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         if (!torch.is_grad_enabled()) return dncnn.forward(input);
-        // Training: run all but the last conv, then the last conv through a weight zero-padded to
-        // SafeOutputChannels outputs. libtorch 2.10's CPU backward of a 3×3 conv with few (3–8)
-        // output channels reads uninitialised memory (0·garbage, so NaN or wrong gradients when
-        // freed memory holds NaN); with 16 outputs it is exact. The parameter keeps its [3,64,3,3]
-        // shape and the extra outputs are dropped, so the function is unchanged.
+        // Training: the last conv (64→3) goes through SafeConv, which works around libtorch's
+        // inexact backward for few-output 3×3 convs (README, "A libtorch bug we work around").
         using var scope = NewDisposeScope();
         var h = input;
         var children = dncnn.children().Cast<Module<Tensor, Tensor>>().ToList();
         for (int i = 0; i < children.Count - 1; i++) h = children[i].forward(h);
         var last = (Conv2d)children[^1];
-        var w = last.weight!;
-        var padded = torch.cat([w, torch.zeros([SafeOutputChannels - w.shape[0], w.shape[1], w.shape[2], w.shape[3]], dtype: w.dtype, device: w.device)], 0);
-        var y = nn.functional.conv2d(h, padded, padding: [1, 1]);
-        return y[.., ..(int)w.shape[0]].contiguous().MoveToOuterDisposeScope();
+        return Dif.Training.SafeConv.Conv2d(h, last.weight!, null, padding: 1).MoveToOuterDisposeScope();
     }
-
-    /// <summary>Output channels the last conv is padded to while training (see <see cref="forward"/>).</summary>
-    internal const int SafeOutputChannels = 16;
 
     /// <summary>Makes every first-layer kernel zero-mean over its 3×3 window, so the first features are
     /// high-pass from the start: they carry the noise the network must predict instead of the image's

@@ -1,7 +1,6 @@
 using Dif.Persistence;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace Dif.Imaging;
 
@@ -24,23 +23,8 @@ public static class ImageWriter
 
     private static void Save(float[] chw, int width, int height, string path, Func<float, float> map)
     {
-        int plane = width * height;
-        if (chw.Length != 3 * plane) throw new ArgumentException($"Expected 3×{height}×{width} values, got {chw.Length}.");
-        using var image = new Image<Rgb24>(width, height);
-        image.ProcessPixelRows(rows =>
-        {
-            for (int y = 0; y < height; y++)
-            {
-                var row = rows.GetRowSpan(y);
-                for (int x = 0; x < width; x++)
-                {
-                    int o = y * width + x;
-                    row[x] = new Rgb24(ToByte(map(chw[o])), ToByte(map(chw[plane + o])), ToByte(map(chw[2 * plane + o])));
-                }
-            }
-        });
+        if (chw.Length != 3 * width * height) throw new ArgumentException($"Expected 3×{height}×{width} values, got {chw.Length}.");
+        using var image = ImageConversions.FromChw(Array.ConvertAll(chw, v => map(v)), width, height);
         AtomicFile.Write(path, s => image.Save(s, new PngEncoder()));
     }
-
-    private static byte ToByte(float v) => (byte)Math.Clamp((int)MathF.Round(v * 255f), 0, 255);
 }

@@ -1,0 +1,54 @@
+using Dif.Denoising;
+
+namespace Dif.Evaluation;
+
+/// <summary>The standard evaluation generators and the recipe that makes them (README,
+/// "Evaluation data"): three up-sampling kinds, a fine-tuned child of the transposed-conv parent and
+/// an unrelated twin of it (same architecture, another seed) for lineage.</summary>
+public static class GeneratorFamily
+{
+    /// <summary>Parent: transposed-conv decoder.</summary>
+    public const string TransposedConv = "tconv";
+    /// <summary>Bilinear + conv decoder.</summary>
+    public const string Bilinear = "bilinear";
+    /// <summary>Nearest-neighbour + conv decoder.</summary>
+    public const string Nearest = "nearest";
+    /// <summary>The parent fine-tuned further on other photos.</summary>
+    public const string Child = "tconv-child";
+    /// <summary>Same architecture as the parent, another seed.</summary>
+    public const string Twin = "tconv-twin";
+
+    /// <summary>All names, parent first.</summary>
+    public static IReadOnlyList<string> Names { get; } = [TransposedConv, Bilinear, Nearest, Child, Twin];
+
+    /// <summary>Photos (file names in the denoiser-training folder) the parents learn to reconstruct.</summary>
+    public static IReadOnlyList<string> ParentPhotos { get; } = ["astronaut.png", "coffee.png", "camera.png"];
+
+    /// <summary>Photos the child is fine-tuned on.</summary>
+    public static IReadOnlyList<string> ChildPhotos { get; } = ["brick.png", "gravel.png", "cell.png"];
+
+    /// <summary>Trains the whole family from the photos in <paramref name="photoFolder"/> and writes
+    /// <c>NAME.safetensors</c> files into <paramref name="outputFolder"/>. Deterministic.</summary>
+    public static void Train(string photoFolder, string outputFolder, int steps = 400, int childSteps = 200,
+                             IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(outputFolder);
+        var parentPhotos = TrainingPhotos.Load(ParentPhotos.Select(p => Path.Combine(photoFolder, p)));
+        var childPhotos = TrainingPhotos.Load(ChildPhotos.Select(p => Path.Combine(photoFolder, p)));
+        var options = new GeneratorTrainingOptions { Steps = steps, Seed = 1 };
+
+        void Fit(Generator g, TrainingPhotos photos, GeneratorTrainingOptions o)
+        {
+            g.Train(photos, o, new Progress<(int Step, double Loss)>(r => progress?.Report($"{g.Name}: step {r.Step}/{o.Steps} L1 {r.Loss:F4}")), cancellationToken);
+            g.Save(Path.Combine(outputFolder, g.Name + ".safetensors"));
+            progress?.Report($"{g.Name}: saved");
+        }
+
+        using var parent = Generator.Create(TransposedConv, Upsampling.TransposedConv, seed: 1);
+        Fit(parent, parentPhotos, options);
+        using (var bilinear = Generator.Create(Bilinear, Upsampling.Bilinear, seed: 1)) Fit(bilinear, parentPhotos, options);
+        using (var nearest = Generator.Create(Nearest, Upsampling.NearestConv, seed: 1)) Fit(nearest, parentPhotos, options);
+        using (var child = parent.Derive(Child)) Fit(child, childPhotos, new GeneratorTrainingOptions { Steps = childSteps, Seed = 3 });
+        using (var twin = Generator.Create(Twin, Upsampling.TransposedConv, seed: 2)) Fit(twin, parentPhotos, new GeneratorTrainingOptions { Steps = steps, Seed = 2 });
+    }
+}
