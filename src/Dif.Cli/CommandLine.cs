@@ -26,6 +26,8 @@ internal static class CommandLine
           make-dataset     [--out out/eval] [--generators models/generators] [--size 256] [--train 128]
                            [--test 128] [--strength 1] [--seed 1] [--conditions png,jpeg96] [--robustness yes]
                            Write the evaluation sets (real/ and fake/GENERATOR/ folders).
+          preview-generators [--out docs/images] [--generators models/generators]
+                           Side-by-side and spectrum pictures of the evaluation generators.
           denoiser-quality [--denoiser FILE] --photos DIR... [--crop 256] [--sigma 15]
                            PSNR gain of a denoiser vs a 3x3 Gaussian blur on held-out photos.
         """;
@@ -51,6 +53,7 @@ internal static class CommandLine
                 "denoiser-quality" => DenoiserQualityCommand(a),
                 "train-generators" => TrainGenerators(a, cts.Token),
                 "make-dataset" => MakeDataset(a, cts.Token),
+                "preview-generators" => PreviewGenerators(a, cts.Token),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
             return await Task.FromResult(rc);
@@ -218,6 +221,21 @@ internal static class CommandLine
             Console.WriteLine($"Wrote {n} images to {Path.GetFullPath(output)} in {clock.Elapsed.TotalSeconds:F0} s.");
         }
         finally { foreach (var g in generators) g.Dispose(); }
+        return 0;
+    }
+
+    private static int PreviewGenerators(Arguments a, CancellationToken ct)
+    {
+        var root = RepositoryRoot();
+        var output = a.String("out", Path.Combine(root, "docs", "images"))!;
+        var generatorFolder = a.String("generators", Path.Combine(root, "models", "generators"))!;
+        a.RejectUnknown();
+        var generators = Dif.Evaluation.GeneratorFamily.Names
+            .Select(n => Dif.Evaluation.Generator.Load(Path.Combine(generatorFolder, n + ".safetensors"))).ToList();
+        using var denoiser = Denoiser.LoadDefault();
+        try { Dif.Evaluation.GeneratorPreview.Write(Path.Combine(root, "data", "photos", "evaluation"), generators, denoiser, output, cancellationToken: ct); }
+        finally { foreach (var g in generators) g.Dispose(); }
+        Console.WriteLine($"Wrote generators-side-by-side.png and generators-spectra.png to {output}.");
         return 0;
     }
 
