@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Dif.Denoising;
+using Dif.Fingerprinting;
+using Dif.Imaging;
+
+namespace Dif.Evaluation;
+
+/// <summary>One detector's result on one test set.</summary>
+/// <param name="Detector">Detector name.</param>
+/// <param name="TrainPerClass">Training images per class it was fitted on.</param>
+/// <param name="Confusion">Decisions at score 0.</param>
+/// <param name="Auc">Area under the ROC curve.</param>
+public sealed record DetectorResult(string Detector, int TrainPerClass, Confusion Confusion, double Auc)
+{
+    /// <summary>Balanced accuracy (mean of real and generated accuracy).</summary>
+    public double BalancedAccuracy => Confusion.BalancedAccuracy;
+}
+
+/// <summary>Residuals of a labelled image set.</summary>
+/// <param name="Real">Residuals of real images.</param>
+/// <param name="Fake">Residuals of generated images.</param>
+public sealed record LabelledResiduals(IReadOnlyList<float[]> Real, IReadOnlyList<float[]> Fake);
+
+/// <summary>A harness report: results of every detector and training size on one test set.</summary>
+/// <param name="Title">What was evaluated (condition, generator).</param>
+/// <param name="TestReal">Real test images.</param>
+/// <param name="TestFake">Generated test images.</param>
+/// <param name="Results">One row per detector and training size.</param>
+public sealed record HarnessReport(string Title, int TestReal, int TestFake, IReadOnlyList<DetectorResult> Results)
+{
+    /// <summary>The report as a Markdown table.</summary>
+    public string ToMarkdown()
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"### {Title}");
+        sb.AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Test set: {TestReal} real, {TestFake} generated images.");
+        sb.AppendLine();
+        sb.AppendLine("| detector | train/class | balanced acc. | AUC | real acc. | generated acc. | TP | FN | TN | FP |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var r in Results)
+        {
+            var c = r.Confusion;
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {r.Detector} | {r.TrainPerClass} | {100 * r.BalancedAccuracy:F1}% | {r.Auc:F3} | {100 * c.RealAccuracy:F1}% | {100 * c.FakeAccuracy:F1}% | {c.TruePositives} | {c.FalseNegatives} | {c.TrueNegatives} | {c.FalsePositives} |"));
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The report as indented JSON.</summary>
+    public string ToJson() => JsonSerializer.Serialize(new
+    {
+        title = Title, test_real = TestReal, test_fake = TestFake,
+        results = Results.Select(r => new
+        {
+            detector = r.Detector, train_per_class = r.TrainPerClass, balanced_accuracy = r.BalancedAccuracy, auc = r.Auc,
+            real_accuracy = r.Confusion.RealAccuracy, fake_accuracy = r.Confusion.FakeAccuracy,
+            confusion = new { tp = r.Confusion.TruePositives, fn = r.Confusion.FalseNegatives, tn = r.Confusion.TrueNegatives, fp = r.Confusion.FalsePositives },
+        }),
+    }, new JsonSerializerOptions { WriteIndented = true });
+}
+
+/// <summary>Fits detectors on training residuals and measures them on test residuals — every detector
+/// on identical splits, for each requested number of training images per class (the supplement's
+/// Figs. B–C sweep).</summary>
+public static class EvaluationHarness
+{
+    /// <summary>Residuals of the first <paramref name="limit"/> image files of <paramref name="folder"/> (sorted by name).</summary>
+    public static List<float[]> Residuals(Denoiser denoiser, string folder, int limit, ImageLoadOptions options, CancellationToken cancellationToken = default)
+    {
+        if (!Directory.Exists(folder)) throw new DifException($"{folder}: folder not found.");
+        var files = Directory.EnumerateFiles(folder).Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal).Take(limit).ToList();
+        var result = new List<float[]>(files.Count);
+        foreach (var chunk in files.Chunk(4))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            result.AddRange(denoiser.ExtractResiduals(chunk.Select(f => ImageLoader.Load(f, options)).ToList()));
+        }
+        return result;
+    }
+
+    /// <summary>Fits a fresh detector from each factory on the first n residuals per class of
+    /// <paramref name="train"/>, for each n in <paramref name="trainCounts"/>, and scores <paramref name="test"/>.</summary>
+    public static HarnessReport Run(string title, IReadOnlyList<Func<IResidualDetector>> detectors, LabelledResiduals train, LabelledResiduals test,
+                                    IReadOnlyList<int> trainCounts, CancellationToken cancellationToken = default)
+    {
+        var labels = test.Real.Select(_ => false).Concat(test.Fake.Select(_ => true)).ToArray();
+        var results = new List<DetectorResult>();
+        foreach (var n in trainCounts)
+        {
+            if (n > train.Real.Count || n > train.Fake.Count)
+                throw new ArgumentException($"{n} training images per class requested but only {train.Real.Count} real and {train.Fake.Count} generated are available.");
+            foreach (var make in detectors)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var detector = make();
+                detector.Fit(train.Real.Take(n).ToList(), train.Fake.Take(n).ToList(), cancellationToken);
+                var scores = test.Real.Concat(test.Fake).Select(detector.Score).ToArray();
+                results.Add(new DetectorResult(detector.Name, n, DetectionMetrics.Confusion(scores, labels), DetectionMetrics.Auc(scores, labels)));
+            }
+        }
+        return new HarnessReport(title, test.Real.Count, test.Fake.Count, results);
+    }
+}
