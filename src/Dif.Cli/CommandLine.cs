@@ -30,7 +30,7 @@ internal static class CommandLine
           preview-generators [--out docs/images] [--generators models/generators]
                            Side-by-side and spectrum pictures of the evaluation generators.
           evaluate         [--data out/eval] [--condition png] [--generator tconv] [--train 16,32,64,128]
-                           [--test 128] [--size 256] [--out out/report]
+                           [--test 128] [--size 256] [--epochs 100] [--out out/report]
                            Fit the detectors on a set's train split and report on its test split.
           denoiser-quality [--denoiser FILE] --photos DIR... [--crop 256] [--sigma 15]
                            PSNR gain of a denoiser vs a 3x3 Gaussian blur on held-out photos.
@@ -254,6 +254,7 @@ internal static class CommandLine
         var options = new ImageLoadOptions { CropSize = a.Int("size", 256) };
         var output = a.String("out", "out/report")!;
         var denoiserPath = a.String("denoiser");
+        int epochs = a.Int("epochs", 100);
         a.RejectUnknown();
         using var denoiser = LoadDenoiser(denoiserPath, null);
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -266,7 +267,12 @@ internal static class CommandLine
         }
         var train = Load("train", trainCounts.Max());
         var test = Load("test", testCount);
-        var report = Dif.Evaluation.EvaluationHarness.Run($"{generator}, {condition}", [() => new Dif.Fingerprinting.ResidualAveragingDetector()], train, test, trainCounts, ct);
+        var fit = new Dif.Fingerprinting.FingerprintFitOptions { Epochs = epochs };
+        var fitProgress = new SyncProgress<Dif.Fingerprinting.FingerprintFitProgress>(p =>
+            { if (p.Epoch % 10 == 0 || p.Epoch == p.Epochs) Console.Error.WriteLine(FormattableString.Invariant($"  fingerprint epoch {p.Epoch}/{p.Epochs}: loss {p.Loss:F3}, rho real {p.RealCorrelation:F4}, rho generated {p.FakeCorrelation:F4}")); });
+        var report = Dif.Evaluation.EvaluationHarness.Run($"{generator}, {condition}",
+            [() => new Dif.Fingerprinting.DifFingerprintDetector(fit, fitProgress), () => new Dif.Fingerprinting.ResidualAveragingDetector()],
+            train, test, trainCounts, ct);
         Directory.CreateDirectory(output);
         var stem = Path.Combine(output, $"{generator}-{condition}");
         Dif.Persistence.AtomicFile.Write(stem + ".md", s => s.Write(System.Text.Encoding.UTF8.GetBytes(report.ToMarkdown())));

@@ -1,0 +1,25 @@
+namespace Dif.Fingerprinting;
+
+/// <summary>Dif's detector for the evaluation harness: fits the U-Net fingerprint (DESIGN §2.4) and
+/// scores by the centre rule (§2.5).</summary>
+public sealed class DifFingerprintDetector(FingerprintFitOptions? options = null, IProgress<FingerprintFitProgress>? progress = null) : IResidualDetector
+{
+    /// <inheritdoc />
+    public string Name => "Dif fingerprint";
+
+    /// <summary>The fitted fingerprint (null before <see cref="Fit"/>).</summary>
+    public FittedFingerprint? Fingerprint { get; private set; }
+
+    /// <inheritdoc />
+    public void Fit(IReadOnlyList<float[]> realResiduals, IReadOnlyList<float[]> fakeResiduals, CancellationToken cancellationToken = default)
+    {
+        int length = realResiduals.Concat(fakeResiduals).FirstOrDefault()?.Length ?? 0;
+        int size = (int)Math.Round(Math.Sqrt(length / 3.0));
+        if (3 * size * size != length) throw new ArgumentException($"Residuals of {length} values are not 3×S×S.");
+        Fingerprint = new FingerprintFitter(options).Fit(realResiduals, fakeResiduals, size, progress, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public double Score(float[] residual)
+        => (Fingerprint ?? throw new InvalidOperationException("Fit the detector before scoring.")).Score(residual);
+}

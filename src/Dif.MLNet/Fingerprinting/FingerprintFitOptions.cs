@@ -1,0 +1,48 @@
+namespace Dif.Fingerprinting;
+
+/// <summary>How a fingerprint is fitted (DESIGN §2.4). Defaults are the method's.</summary>
+public sealed class FingerprintFitOptions
+{
+    /// <summary>Passes over the training residuals.</summary>
+    public int Epochs { get; set; } = 100;
+    /// <summary>Residuals per step (pairs are first half × second half).</summary>
+    public int BatchSize { get; set; } = 64;
+    /// <summary>AdamW learning rate.</summary>
+    public double LearningRate { get; set; } = 5e-4;
+    /// <summary>AdamW weight decay.</summary>
+    public double WeightDecay { get; set; } = 0.01;
+    /// <summary>Contrastive margin m.</summary>
+    public double Margin { get; set; } = 0.01;
+    /// <summary>Scale of the fixed noise input: Z = NoiseScale·U[0,1).</summary>
+    public double NoiseScale { get; set; } = 0.1;
+    /// <summary>Standard deviation of the fresh noise added to Z at every step.</summary>
+    public double NoiseJitter { get; set; } = 0.03;
+    /// <summary>Decay of the exponential moving average that is the fingerprint.</summary>
+    public double EmaDecay { get; set; } = 0.99;
+    /// <summary>Logged batch means averaged into the class centres.</summary>
+    public int CentreWindow { get; set; } = 20;
+    /// <summary>Add the optional "boost" term (off in the method's default).</summary>
+    public bool Boost { get; set; }
+    /// <summary>Seed of Z, the network's initial weights, shuffling and jitter.</summary>
+    public int Seed { get; set; } = 1;
+    /// <summary>Device: auto, cpu, cuda or cuda:N.</summary>
+    public string Device { get; set; } = "auto";
+
+    /// <summary>Throws <see cref="ArgumentException"/> for values out of range.</summary>
+    public void Validate()
+    {
+        if (Epochs < 1) throw new ArgumentException("Epochs must be at least 1.");
+        if (BatchSize < 2) throw new ArgumentException("BatchSize must be at least 2 (residuals are paired).");
+        if (LearningRate <= 0 || WeightDecay < 0 || Margin <= 0) throw new ArgumentException("LearningRate and Margin must be positive, WeightDecay not negative.");
+        if (EmaDecay is < 0 or >= 1) throw new ArgumentException("EmaDecay must be in [0, 1).");
+        if (CentreWindow < 1) throw new ArgumentException("CentreWindow must be at least 1.");
+    }
+}
+
+/// <summary>Progress of a fit, reported once per epoch.</summary>
+/// <param name="Epoch">Epochs done.</param>
+/// <param name="Epochs">Epochs planned.</param>
+/// <param name="Loss">Mean contrastive loss over the epoch.</param>
+/// <param name="RealCorrelation">Mean ρ(F_E, R) over the epoch's real residuals.</param>
+/// <param name="FakeCorrelation">Mean ρ(F_E, R) over the epoch's generated residuals.</param>
+public sealed record FingerprintFitProgress(int Epoch, int Epochs, double Loss, double RealCorrelation, double FakeCorrelation);
