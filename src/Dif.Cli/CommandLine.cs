@@ -89,7 +89,7 @@ internal static class CommandLine
         {
             if (Directory.Exists(input))
             {
-                foreach (var f in Directory.EnumerateFiles(input).Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal))
+                foreach (var f in ImageFiles.In(input))
                     yield return f;
             }
             else yield return input;

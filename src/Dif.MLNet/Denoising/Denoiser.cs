@@ -134,9 +134,7 @@ public sealed class Denoiser : IDisposable
         return (tensors, meta);
     }
 
-    private string ComputeIdentity() => ModuleWeights.ContentHash(ToFileTensors());
-
-    private Dictionary<string, SafeTensor> ToFileTensors() => ToFile().Item1;
+    private string ComputeIdentity() => ModuleWeights.ContentHash(ToFile().Item1);
 
     /// <summary>Sets a metadata entry written with the weights (training summary, figures).</summary>
     public void SetMetadata(string key, string value) => metadata[key] = value;
@@ -215,9 +213,6 @@ public sealed class Denoiser : IDisposable
         bias = sum.div_(n);
         Identity = ComputeIdentity();
     }
-
-    /// <summary>Puts the network in training mode (used by <see cref="DenoiserTrainer"/>).</summary>
-    internal void Touch() => Identity = ComputeIdentity();
 
     /// <inheritdoc />
     public void Dispose()

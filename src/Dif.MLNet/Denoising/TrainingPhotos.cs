@@ -15,7 +15,7 @@ public sealed class TrainingPhotos
         foreach (var path in paths)
         {
             IEnumerable<string> files = Directory.Exists(path)
-                ? Directory.EnumerateFiles(path).Where(f => !Path.GetFileName(f).StartsWith('.')).Where(IsImageName).Order(StringComparer.Ordinal)
+                ? ImageFiles.In(path)
                 : [path];
             foreach (var file in files)
             {
@@ -27,7 +27,6 @@ public sealed class TrainingPhotos
         return result;
     }
 
-    private static bool IsImageName(string f) => Path.GetExtension(f).ToLowerInvariant() is ".png" or ".jpg" or ".jpeg" or ".bmp" or ".gif" or ".webp" or ".tga";
 
     /// <summary>Number of photos.</summary>
     public int Count => photos.Count;

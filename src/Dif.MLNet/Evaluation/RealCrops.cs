@@ -18,7 +18,7 @@ public sealed class RealCrops : IDisposable
     public static RealCrops Load(string folder)
     {
         var crops = new RealCrops();
-        foreach (var f in Directory.EnumerateFiles(folder).Where(f => !Path.GetFileName(f).StartsWith('.') && !f.EndsWith(".md", StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal))
+        foreach (var f in ImageFiles.In(folder))
             crops.photos.Add((Path.GetFileNameWithoutExtension(f), ImageLoader.Decode(f)));
         if (crops.photos.Count == 0) throw new DifException($"{folder}: no photos found.");
         return crops;
