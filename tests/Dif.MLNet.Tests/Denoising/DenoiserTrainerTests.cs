@@ -11,9 +11,11 @@ public sealed class DenoiserTrainerTests : IDisposable
 
     private TrainingPhotos Photos()
     {
-        files.Png("p1.png", 64, 64, seed: 1);
-        files.Jpeg("p2.jpg", 72, 64, seed: 2);
-        return TrainingPhotos.Load([files.Root]);
+        // Photos in their own folder: a folder given for training is read whole, so nothing else may live there.
+        Directory.CreateDirectory(files.PathOf("photos"));
+        files.Png(Path.Combine("photos", "p1.png"), 64, 64, seed: 1);
+        files.Jpeg(Path.Combine("photos", "p2.jpg"), 72, 64, seed: 2);
+        return TrainingPhotos.Load([files.PathOf("photos")]);
     }
 
     private static DenoiserTrainingOptions Tiny(int steps, string? checkpoint = null) => new()
