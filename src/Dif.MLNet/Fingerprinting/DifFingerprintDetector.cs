@@ -8,7 +8,7 @@ public sealed class DifFingerprintDetector(FingerprintFitOptions? options = null
     public string Name => "Dif fingerprint";
 
     /// <summary>The fitted fingerprint (null before <see cref="Fit"/>).</summary>
-    public FittedFingerprint? Fingerprint { get; private set; }
+    public Fingerprint? Fingerprint { get; private set; }
 
     /// <inheritdoc />
     public void Fit(IReadOnlyList<float[]> realResiduals, IReadOnlyList<float[]> fakeResiduals, CancellationToken cancellationToken = default)
@@ -16,7 +16,7 @@ public sealed class DifFingerprintDetector(FingerprintFitOptions? options = null
         int length = realResiduals.Concat(fakeResiduals).FirstOrDefault()?.Length ?? 0;
         int size = (int)Math.Round(Math.Sqrt(length / 3.0));
         if (3 * size * size != length) throw new ArgumentException($"Residuals of {length} values are not 3×S×S.");
-        Fingerprint = new FingerprintFitter(options).Fit(realResiduals, fakeResiduals, size, progress, cancellationToken);
+        Fingerprint = new FingerprintFitter(options).Fit(realResiduals, fakeResiduals, size, null, progress, cancellationToken);
     }
 
     /// <inheritdoc />

@@ -27,6 +27,16 @@ public sealed class FingerprintFitOptions
     public int Seed { get; set; } = 1;
     /// <summary>Device: auto, cpu, cuda or cuda:N.</summary>
     public string Device { get; set; } = "auto";
+    /// <summary>Share of each class held out from fitting to calibrate probabilities on (0 calibrates on
+    /// the training images themselves, which makes probabilities over-confident). When a class is too
+    /// small to spare two images, calibration falls back to the training images and the file says so.</summary>
+    public double CalibrationFraction { get; set; } = 0.2;
+    /// <summary>A checkpoint file written every <see cref="CheckpointEvery"/> epochs (null: none).</summary>
+    public string? CheckpointPath { get; set; }
+    /// <summary>Epochs between checkpoints.</summary>
+    public int CheckpointEvery { get; set; } = 10;
+    /// <summary>Continue from <see cref="CheckpointPath"/> if it exists (it must be of the same data and options).</summary>
+    public bool Resume { get; set; }
 
     /// <summary>Throws <see cref="ArgumentException"/> for values out of range.</summary>
     public void Validate()
@@ -36,6 +46,9 @@ public sealed class FingerprintFitOptions
         if (LearningRate <= 0 || WeightDecay < 0 || Margin <= 0) throw new ArgumentException("LearningRate and Margin must be positive, WeightDecay not negative.");
         if (EmaDecay is < 0 or >= 1) throw new ArgumentException("EmaDecay must be in [0, 1).");
         if (CentreWindow < 1) throw new ArgumentException("CentreWindow must be at least 1.");
+        if (CalibrationFraction is < 0 or >= 1 || double.IsNaN(CalibrationFraction)) throw new ArgumentException("CalibrationFraction must be in [0, 1).");
+        if (CheckpointEvery < 1) throw new ArgumentException("CheckpointEvery must be at least 1.");
+        if (Resume && CheckpointPath is null) throw new ArgumentException("Resume needs a CheckpointPath.");
     }
 }
 

@@ -5,35 +5,69 @@ using static TorchSharp.torch;
 
 namespace Dif.Fingerprinting;
 
-/// <summary>The result of a fit: the fingerprint F_E and the class centres.</summary>
-/// <param name="Pattern">F_E, 3×S×S values.</param>
-/// <param name="Size">S.</param>
-/// <param name="RealCentre">μ_real: mean of the last logged batch-mean correlations of real residuals.</param>
-/// <param name="FakeCentre">μ_fake: the same for generated residuals.</param>
-public sealed record FittedFingerprint(float[] Pattern, int Size, double RealCentre, double FakeCentre)
-{
-    /// <summary>The signed score of a residual: (ρ − (μ_real+μ_fake)/2)·sign(μ_fake − μ_real), positive for "generated".</summary>
-    public double Score(float[] residual)
-        => (Correlation.Pearson(Pattern, residual) - (RealCentre + FakeCentre) / 2) * Math.Sign(FakeCentre - RealCentre);
-}
-
 /// <summary>Fits the U-Net fingerprint to cached residuals with the method's pairwise contrastive loss
-/// (DESIGN §2.4). Residuals are computed once by the caller and passed in; nothing here touches images.</summary>
+/// (DESIGN §2.4), then calibrates scores. Residuals are computed once by the caller and passed in; the
+/// published code recomputes them at every step, which costs ~50× more. Deterministic on CPU for a
+/// seed; a run interrupted after a checkpoint and resumed ends with the same fingerprint.</summary>
 public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
 {
     private readonly FingerprintFitOptions options = Validated(options ?? new FingerprintFitOptions());
 
     private static FingerprintFitOptions Validated(FingerprintFitOptions o) { o.Validate(); return o; }
 
-    /// <summary>Fits on real and generated residuals (3×S×S each).</summary>
-    public FittedFingerprint Fit(IReadOnlyList<float[]> real, IReadOnlyList<float[]> fake, int size,
-                                 IProgress<FingerprintFitProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>Fits on real and generated residuals (3×S×S each). A share of each class
+    /// (<see cref="FingerprintFitOptions.CalibrationFraction"/>) is held out to calibrate probabilities.</summary>
+    /// <param name="real">Residuals of real images.</param>
+    /// <param name="fake">Residuals of images of the generative model.</param>
+    /// <param name="size">Crop size S.</param>
+    /// <param name="denoiserIdentity">Identity of the denoiser that made the residuals, recorded in the fingerprint.</param>
+    /// <param name="progress">Receives one report per epoch.</param>
+    /// <param name="cancellationToken">Stops between steps.</param>
+    public Fingerprint Fit(IReadOnlyList<float[]> real, IReadOnlyList<float[]> fake, int size, string? denoiserIdentity = null,
+                           IProgress<FingerprintFitProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         if (real.Count == 0 || fake.Count == 0)
             throw new DifException($"Fitting a fingerprint needs real and generated images (got {real.Count} real, {fake.Count} generated).");
         int length = 3 * size * size;
-        if (real.Concat(fake).Any(r => r.Length != length)) throw new ArgumentException($"Every residual must hold 3×{size}×{size} values.");
+        if (real.Concat(fake).Any(r => r is null || r.Length != length)) throw new ArgumentException($"Every residual must hold 3×{size}×{size} values.");
+
+        var (fitReal, calReal) = SplitForCalibration(real, 1);
+        var (fitFake, calFake) = SplitForCalibration(fake, 2);
+        bool heldOut = calReal.Count > 0 && calFake.Count > 0;
+        if (!heldOut) { fitReal = real; fitFake = fake; }
+
+        var fitted = FitPattern(fitReal, fitFake, size, progress, cancellationToken);
+        var provisional = new Fingerprint(fitted.Pattern, size, fitted.RealCentre, fitted.FakeCentre, new ScoreCalibration(1, ScoreCalibration.Training, 0), denoiserIdentity);
+        var calibrateReal = heldOut ? calReal : fitReal;
+        var calibrateFake = heldOut ? calFake : fitFake;
+        var scores = calibrateReal.Concat(calibrateFake).Select(provisional.Score).ToList();
+        var labels = calibrateReal.Select(_ => false).Concat(calibrateFake.Select(_ => true)).ToList();
+        var calibration = ScoreCalibration.Fit(scores, labels, heldOut ? ScoreCalibration.HeldOut : ScoreCalibration.Training);
+        var summary = new FingerprintSummary(options.Epochs, fitReal.Count, fitFake.Count, options.Seed, options.Boost,
+                                             fitted.Last.Loss, fitted.Last.RealCorrelation, fitted.Last.FakeCorrelation);
+        return new Fingerprint(fitted.Pattern, size, fitted.RealCentre, fitted.FakeCentre, calibration, denoiserIdentity, summary);
+    }
+
+    /// <summary>Splits off a seeded share of one class for calibration, or nothing when the class cannot spare two images.</summary>
+    private (IReadOnlyList<float[]> Fit, IReadOnlyList<float[]> Calibrate) SplitForCalibration(IReadOnlyList<float[]> items, int stream)
+    {
+        int held = (int)Math.Round(items.Count * options.CalibrationFraction);
+        if (held < 2 || items.Count - held < 2) return (items, []);
+        var order = Enumerable.Range(0, items.Count).ToArray();
+        new Random(StepSeeds.Of(options.Seed, stream, 5)).Shuffle(order);
+        var calibrate = order.Take(held).Order().Select(i => items[i]).ToList();
+        var fit = order.Skip(held).Order().Select(i => items[i]).ToList();
+        return (fit, calibrate);
+    }
+
+    private sealed record PatternFit(float[] Pattern, double RealCentre, double FakeCentre, FingerprintFitProgress Last);
+
+    /// <summary>The contrastive fit proper: F_E and the class centres.</summary>
+    private PatternFit FitPattern(IReadOnlyList<float[]> real, IReadOnlyList<float[]> fake, int size,
+                                  IProgress<FingerprintFitProgress>? progress, CancellationToken cancellationToken)
+    {
         var o = options;
+        int length = 3 * size * size;
         var device = DeviceSpec.Resolve(o.Device);
         torch.manual_seed(o.Seed);
         using var net = new FingerprintUNet();
@@ -45,65 +79,107 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
 
         var all = real.Select(r => (r, Label: false)).Concat(fake.Select(f => (r: f, Label: true))).ToArray();
         int batch = Math.Min(o.BatchSize, all.Length) / 2 * 2;
-        Tensor? ema = null;
-        var realLog = new List<double>();
-        var fakeLog = new List<double>();
+        var state = new FitState { RunKey = FingerprintCheckpoint.RunKey(o, size, real, fake) };
+        if (o.Resume && o.CheckpointPath is { } resumeFrom && File.Exists(resumeFrom))
+            FingerprintCheckpoint.Load(resumeFrom, state, net, adam, z, device);
+
         using var emaKeep = Scalars.Of(o.EmaDecay);
         using var emaTake = Scalars.Of(1 - o.EmaDecay);
         using var margin = Scalars.Of(o.Margin);
+        using var two = Scalars.Of(2);
+        FingerprintFitProgress? last = null;
         try
         {
-            long step = 0;
-            for (int epoch = 0; epoch < o.Epochs; epoch++)
+            int stepsPerEpoch = Math.Max(1, all.Length / batch);
+            for (int epoch = state.Epoch; epoch < o.Epochs; epoch++)
             {
                 var order = Enumerable.Range(0, all.Length).ToArray();
                 new Random(StepSeeds.Of(o.Seed, epoch, 3)).Shuffle(order);
                 double lossSum = 0, realSum = 0, fakeSum = 0;
                 int steps = 0;
-                for (int start = 0; start + batch <= order.Length; start += batch, step++)
+                for (int k = 0; k < stepsPerEpoch; k++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var idx = order.AsSpan(start, batch).ToArray();
+                    long step = (long)epoch * stepsPerEpoch + k;
+                    var idx = order.AsSpan(k * batch, batch).ToArray();
+                    var labels = idx.Select(i => all[i].Label).ToArray();
                     using var scope = NewDisposeScope();
                     net.train();
                     using var gen = new torch.Generator((ulong)StepSeeds.Of(o.Seed, step, 4));
-                    var zStep = z.Plus(torch.randn(z.shape, generator: gen).mul_(jitter).to(device));
-                    var f = net.forward(zStep);
+                    var f = net.forward(z.Plus(torch.randn(z.shape, generator: gen).mul_(jitter).to(device)));
                     var flat = new float[batch * length];
-                    for (int k = 0; k < batch; k++) Array.Copy(all[idx[k]].r, 0, flat, k * length, length);
+                    for (int j = 0; j < batch; j++) Array.Copy(all[idx[j]].r, 0, flat, j * length, length);
                     var residuals = torch.tensor(flat, [batch, length]).to(device);
-                    var rho = Pearson(f.reshape(1, length), residuals);
-                    var half = batch / 2;
-                    var d = rho[..half].Minus(rho[half..]).abs();
-                    var differ = torch.tensor(Enumerable.Range(0, half).Select(k => all[idx[k]].Label != all[idx[k + half]].Label ? 1f : 0f).ToArray()).to(device);
-                    var same = torch.ones_like(differ).Minus(differ);
-                    var pairLoss = same.mul(d).Plus(differ.mul(nn.functional.relu(torch.full_like(d, margin).Minus(d))));
-                    var loss = pairLoss.mean().div_(margin);
+                    var loss = ContrastiveLoss(Pearson(f.reshape(1, length), residuals), labels, margin, device);
+                    if (o.Boost && BoostLoss(f.reshape(1, length), residuals, labels, margin, device) is { } boost)
+                        loss = loss.Plus(boost).div(two);
                     adam.ZeroGrad();
                     loss.backward();
                     adam.Step();
                     using (torch.no_grad())
                     {
                         var fd = f.detach();
-                        if (ema is null) ema = fd.clone().DetachFromDisposeScope();
-                        else ema.mul_(emaKeep).add_(fd, alpha: emaTake);
-                        var rhoE = Pearson(ema.reshape(1, length), residuals).cpu().data<float>().ToArray();
-                        double r = 0, q = 0; int nr = 0, nq = 0;
-                        for (int k = 0; k < batch; k++) { if (all[idx[k]].Label) { q += rhoE[k]; nq++; } else { r += rhoE[k]; nr++; } }
-                        if (nr > 0) realLog.Add(r / nr);
-                        if (nq > 0) fakeLog.Add(q / nq);
-                        realSum += nr > 0 ? r / nr : 0;
-                        fakeSum += nq > 0 ? q / nq : 0;
+                        if (state.Ema is null) state.Ema = fd.clone().DetachFromDisposeScope();
+                        else state.Ema.mul_(emaKeep).add_(fd, alpha: emaTake);
+                        var rhoE = Pearson(state.Ema.reshape(1, length), residuals).cpu().data<float>().ToArray();
+                        var (r, q) = ClassMeans(rhoE, labels);
+                        if (r is { } rr) { state.RealLog.Add(rr); realSum += rr; }
+                        if (q is { } qq) { state.FakeLog.Add(qq); fakeSum += qq; }
                     }
                     lossSum += loss.item<float>();
                     steps++;
                 }
-                progress?.Report(new FingerprintFitProgress(epoch + 1, o.Epochs, lossSum / Math.Max(1, steps), realSum / Math.Max(1, steps), fakeSum / Math.Max(1, steps)));
+                state.Epoch = epoch + 1;
+                state.TrimLogs(o.CentreWindow);
+                last = new FingerprintFitProgress(epoch + 1, o.Epochs, lossSum / steps, realSum / steps, fakeSum / steps);
+                progress?.Report(last);
+                if (o.CheckpointPath is { } checkpoint && (state.Epoch % o.CheckpointEvery == 0 || state.Epoch == o.Epochs))
+                    FingerprintCheckpoint.Save(checkpoint, state, net, adam, z);
             }
-            var pattern = ema!.cpu().reshape(length).data<float>().ToArray();
-            return new FittedFingerprint(pattern, size, realLog.TakeLast(o.CentreWindow).Average(), fakeLog.TakeLast(o.CentreWindow).Average());
+            if (state.Ema is null || state.RealLog.Count == 0 || state.FakeLog.Count == 0)
+                throw new DifException("The fit logged no correlations (no steps ran).");
+            var pattern = state.Ema.cpu().reshape(length).data<float>().ToArray();
+            last ??= new FingerprintFitProgress(state.Epoch, o.Epochs, double.NaN, state.RealLog[^1], state.FakeLog[^1]);
+            return new PatternFit(pattern, state.RealLog.TakeLast(o.CentreWindow).Average(), state.FakeLog.TakeLast(o.CentreWindow).Average(), last);
         }
-        finally { ema?.Dispose(); }
+        finally { state.Ema?.Dispose(); }
+    }
+
+    /// <summary>DESIGN §2.4 step 3: pair the first half with the second; equal labels pull ρ together,
+    /// different labels push them at least the margin apart; mean over pairs, divided by the margin.</summary>
+    private static Tensor ContrastiveLoss(Tensor rho, bool[] labels, Scalar margin, Device device)
+    {
+        int half = labels.Length / 2;
+        var d = rho[..half].Minus(rho[half..(2 * half)]).abs();
+        var differ = torch.tensor(Enumerable.Range(0, half).Select(k => labels[k] != labels[k + half] ? 1f : 0f).ToArray()).to(device);
+        var same = torch.ones_like(differ).Minus(differ);
+        var m = torch.full_like(d, margin);
+        return same.mul(d).Plus(differ.mul(nn.functional.relu(m.Minus(d)))).mean().div(margin);
+    }
+
+    /// <summary>The optional boost term: max(0, m − |ρ(F, mean generated R) − ρ(F, mean real R)|)/m over
+    /// the batch's class means; null when the batch holds only one class.</summary>
+    private static Tensor? BoostLoss(Tensor f, Tensor residuals, bool[] labels, Scalar margin, Device device)
+    {
+        var fakeRows = Enumerable.Range(0, labels.Length).Where(i => labels[i]).Select(i => (long)i).ToArray();
+        var realRows = Enumerable.Range(0, labels.Length).Where(i => !labels[i]).Select(i => (long)i).ToArray();
+        if (fakeRows.Length == 0 || realRows.Length == 0) return null;
+        var meanFake = residuals.index_select(0, torch.tensor(fakeRows).to(device)).mean([0], keepdim: true);
+        var meanReal = residuals.index_select(0, torch.tensor(realRows).to(device)).mean([0], keepdim: true);
+        var gap = Pearson(f, meanFake).Minus(Pearson(f, meanReal)).abs();
+        return nn.functional.relu(torch.full_like(gap, margin).Minus(gap)).mean().div(margin);
+    }
+
+    private static (double? Real, double? Fake) ClassMeans(float[] rho, bool[] labels)
+    {
+        double r = 0, q = 0;
+        int nr = 0, nq = 0;
+        for (int k = 0; k < labels.Length; k++)
+        {
+            if (labels[k]) { q += rho[k]; nq++; }
+            else { r += rho[k]; nr++; }
+        }
+        return (nr > 0 ? r / nr : null, nq > 0 ? q / nq : null);
     }
 
     /// <summary>ρ between one pattern (1×L) and each row of <paramref name="rows"/> (N×L), as DESIGN §2.4:
@@ -115,5 +191,22 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
         var p = pattern.Minus(pattern.mean([1], keepdim: true)).div(pattern.std(1, unbiased: false, keepdim: true).add(eps));
         var r = rows.Minus(rows.mean([1], keepdim: true)).div(rows.std(1, unbiased: false, keepdim: true).add(eps));
         return r.mul(p).mean([1]).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>What a fit carries from epoch to epoch besides the network and optimiser.</summary>
+internal sealed class FitState
+{
+    public required string RunKey { get; init; }
+    public int Epoch { get; set; }
+    public Tensor? Ema { get; set; }
+    public List<double> RealLog { get; } = [];
+    public List<double> FakeLog { get; } = [];
+
+    /// <summary>Only the last window of logged means feeds the centres; older ones need not be kept.</summary>
+    public void TrimLogs(int window)
+    {
+        if (RealLog.Count > window) RealLog.RemoveRange(0, RealLog.Count - window);
+        if (FakeLog.Count > window) FakeLog.RemoveRange(0, FakeLog.Count - window);
     }
 }

@@ -47,10 +47,15 @@ public sealed class FingerprintUNet : Module<Tensor, Tensor>
     }
 
     private static Module<Tensor, Tensor> Block(int input, int output) => Sequential(
-        Conv2d(input, output, 3, padding: 1), BatchNorm2d(output), LeakyReLU(LeakySlope),
-        Conv2d(output, output, 3, padding: 1), BatchNorm2d(output), LeakyReLU(LeakySlope));
+        Conv2d(input, output, 3, padding: 1), Norm(output), LeakyReLU(LeakySlope),
+        Conv2d(output, output, 3, padding: 1), Norm(output), LeakyReLU(LeakySlope));
 
-    private static Module<Tensor, Tensor> Up(int channels) => Sequential(ConvTranspose2d(channels, channels, 2, stride: 2), BatchNorm2d(channels));
+    private static Module<Tensor, Tensor> Up(int channels) => Sequential(ConvTranspose2d(channels, channels, 2, stride: 2), Norm(channels));
+
+    // The method only ever runs g_θ in training mode (the fingerprint is an EMA of training-mode outputs),
+    // so running statistics would never be used; at S=16 the middle block's single pixel would even make
+    // them NaN. Batch statistics only.
+    private static BatchNorm2d Norm(int channels) => BatchNorm2d(channels, track_running_stats: false);
 
     /// <summary>The fingerprint for noise input N×16×S×S: N×3×S×S in (−1, 1).</summary>
     public override Tensor forward(Tensor z)

@@ -40,16 +40,116 @@ public sealed class FingerprintFitterTests
     {
         var (real, fake) = Residuals(8, seed: 3);
         var reports = new List<FingerprintFitProgress>();
-        new FingerprintFitter(new FingerprintFitOptions { Epochs = 3, BatchSize = 8, Device = "cpu" }).Fit(real, fake, Size, new Collect(reports));
+        new FingerprintFitter(new FingerprintFitOptions { Epochs = 3, BatchSize = 8, Device = "cpu" }).Fit(real, fake, Size, progress: new Collect(reports));
         Assert.Equal([1, 2, 3], reports.Select(r => r.Epoch));
+    }
+
+    [Fact]
+    public void The_same_seed_gives_the_same_fingerprint()
+    {
+        var (real, fake) = Residuals(12, seed: 4);
+        var options = new FingerprintFitOptions { Epochs = 4, BatchSize = 8, Device = "cpu", Margin = 0.2 };
+        var a = new FingerprintFitter(options).Fit(real, fake, Size);
+        var b = new FingerprintFitter(options).Fit(real, fake, Size);
+        Assert.Equal(a.Pattern, b.Pattern);
+        Assert.Equal((a.RealCentre, a.FakeCentre, a.Calibration), (b.RealCentre, b.FakeCentre, b.Calibration));
+    }
+
+    [Fact]
+    public void Another_seed_gives_another_fingerprint()
+    {
+        var (real, fake) = Residuals(12, seed: 4);
+        var a = new FingerprintFitter(new FingerprintFitOptions { Epochs = 2, BatchSize = 8, Device = "cpu", Seed = 1 }).Fit(real, fake, Size);
+        var b = new FingerprintFitter(new FingerprintFitOptions { Epochs = 2, BatchSize = 8, Device = "cpu", Seed = 2 }).Fit(real, fake, Size);
+        Assert.NotEqual(a.Pattern, b.Pattern);
+    }
+
+    [Fact]
+    public void A_fit_resumed_from_its_checkpoint_ends_as_an_uninterrupted_one()
+    {
+        using var dir = new TestFiles();
+        var (real, fake) = Residuals(12, seed: 5);
+        FingerprintFitOptions Options(string run) => new()
+        {
+            Epochs = 5, BatchSize = 8, Device = "cpu", Margin = 0.2, CheckpointEvery = 2, Resume = true,
+            CheckpointPath = Path.Combine(dir.Root, $"{run}.ckpt.safetensors"),
+        };
+        var uninterrupted = new FingerprintFitter(Options("whole")).Fit(real, fake, Size);
+
+        // Interrupt a second run after epoch 3 (its last checkpoint is epoch 2), then resume it.
+        var interrupted = Options("interrupted");
+        using var stop = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => new FingerprintFitter(interrupted).Fit(real, fake, Size,
+            progress: new Collect(then: p => { if (p.Epoch == 3) stop.Cancel(); }), cancellationToken: stop.Token));
+        var resumedReports = new List<FingerprintFitProgress>();
+        var resumed = new FingerprintFitter(interrupted).Fit(real, fake, Size, progress: new Collect(resumedReports));
+
+        Assert.Equal([3, 4, 5], resumedReports.Select(r => r.Epoch));
+        Assert.Equal(uninterrupted.Pattern, resumed.Pattern);
+        Assert.Equal((uninterrupted.RealCentre, uninterrupted.FakeCentre), (resumed.RealCentre, resumed.FakeCentre));
+    }
+
+    [Fact]
+    public void A_checkpoint_of_other_data_is_refused()
+    {
+        using var dir = new TestFiles();
+        var path = Path.Combine(dir.Root, "fit.ckpt.safetensors");
+        var (real, fake) = Residuals(8, seed: 6);
+        new FingerprintFitter(new FingerprintFitOptions { Epochs = 1, BatchSize = 8, Device = "cpu", CheckpointPath = path }).Fit(real, fake, Size);
+        var (otherReal, otherFake) = Residuals(8, seed: 7);
+        var e = Assert.Throws<DifModelFileException>(() => new FingerprintFitter(
+            new FingerprintFitOptions { Epochs = 2, BatchSize = 8, Device = "cpu", CheckpointPath = path, Resume = true }).Fit(otherReal, otherFake, Size));
+        Assert.Contains("another fit", e.Message);
+        Assert.StartsWith(path, e.Message);
+    }
+
+    [Fact]
+    public void Calibration_is_fitted_on_held_out_images_when_each_class_can_spare_them()
+    {
+        var (real, fake) = Residuals(20, seed: 8);
+        var fitted = new FingerprintFitter(new FingerprintFitOptions { Epochs = 2, BatchSize = 8, Device = "cpu" }).Fit(real, fake, Size);
+        Assert.Equal(ScoreCalibration.HeldOut, fitted.Calibration.Source);
+        Assert.Equal(8, fitted.Calibration.Images);
+        Assert.Equal((16, 16), (fitted.Summary!.RealImages, fitted.Summary.FakeImages));
+    }
+
+    [Fact]
+    public void Calibration_falls_back_to_training_images_for_tiny_sets_and_says_so()
+    {
+        var (real, fake) = Residuals(4, seed: 9);
+        var fitted = new FingerprintFitter(new FingerprintFitOptions { Epochs = 2, BatchSize = 8, Device = "cpu" }).Fit(real, fake, Size);
+        Assert.Equal(ScoreCalibration.Training, fitted.Calibration.Source);
+        Assert.Equal((4, 4), (fitted.Summary!.RealImages, fitted.Summary.FakeImages));
+    }
+
+    [Fact]
+    public void The_boost_term_changes_the_fit_and_still_separates_the_classes()
+    {
+        var (real, fake) = Residuals(24, seed: 1);
+        var options = Quick();
+        options.Boost = true;
+        var boosted = new FingerprintFitter(options).Fit(real, fake, Size);
+        Assert.True(boosted.Summary!.Boost);
+        var brief = new FingerprintFitOptions { Epochs = 2, BatchSize = 8, Device = "cpu", Margin = 0.2 };
+        var plainBrief = new FingerprintFitter(brief).Fit(real, fake, Size);
+        brief.Boost = true;
+        Assert.NotEqual(plainBrief.Pattern, new FingerprintFitter(brief).Fit(real, fake, Size).Pattern);
+        var (testReal, testFake) = Residuals(40, seed: 2);
+        var scores = testReal.Concat(testFake).Select(boosted.Score).ToArray();
+        var labels = testReal.Select(_ => false).Concat(testFake.Select(_ => true)).ToArray();
+        Assert.True(DetectionMetrics.Auc(scores, labels) > 0.95, $"AUC {DetectionMetrics.Auc(scores, labels)}");
     }
 
     [Fact]
     public void Fitting_without_generated_images_is_a_clear_error()
         => Assert.Contains("0 generated", Assert.Throws<DifException>(() => new FingerprintFitter(Quick()).Fit([new float[3 * Size * Size]], [], Size)).Message);
 
-    private sealed class Collect(List<FingerprintFitProgress> into) : IProgress<FingerprintFitProgress>
+    private sealed class Collect(List<FingerprintFitProgress>? into = null, Action<FingerprintFitProgress>? then = null) : IProgress<FingerprintFitProgress>
     {
-        public void Report(FingerprintFitProgress value) => into.Add(value);
+        public void Report(FingerprintFitProgress value)
+        {
+            into?.Add(value);
+            then?.Invoke(value);
+        }
     }
 }
