@@ -14,8 +14,15 @@ internal static class CommandLine
         Usage: dif <command> [options]
 
         Commands:
-          demo             [--out DIR]
-                           The main job on the bundled data: residuals of the sample photos (README).
+          demo             [--out out/demo] [--train 32] [--test 32] [--epochs 100] [--size 256] [--generator tconv]
+                           The main job on the bundled data: fit a fingerprint of the transposed-conv
+                           generator, compare it with residual averaging on held-out images, write it.
+          fit              --real DIR|FILE... --fake DIR|FILE... --out FILE [--epochs 100] [--size 256]
+                           [--batch 64] [--seed 1] [--name NAME] [--calibration 0.2] [--boost]
+                           [--checkpoint FILE [--resume]] [--denoiser FILE] [--device auto]
+                           Fit a fingerprint of a generative model from its images and real ones.
+          detect           --fingerprint FILE [--band 0.1] [--denoiser FILE] [--force-denoiser] FILE|DIR...
+                           Verdict, probability, score and correlation for each image.
           residuals        --out DIR [--denoiser FILE] [--crop 256] [--device auto] FILE|DIR...
                            Extract DnCNN residuals and write them as PNG pictures.
           train-denoiser   --photos DIR... --out FILE [--validation DIR...] [--steps 3000] [--batch 16]
@@ -51,7 +58,9 @@ internal static class CommandLine
             if (a.String("threads") is { } threads) TorchSharp.torch.set_num_threads(int.Parse(threads, CultureInfo.InvariantCulture));
             int rc = args[0] switch
             {
-                "demo" => Demo(a, cts.Token),
+                "demo" => FingerprintCommands.Demo(a, cts.Token),
+                "fit" => FingerprintCommands.Fit(a, cts.Token),
+                "detect" => FingerprintCommands.Detect(a, cts.Token),
                 "residuals" => Residuals(a, cts.Token),
                 "train-denoiser" => TrainDenoiser(a, cts.Token),
                 "denoiser-quality" => DenoiserQualityCommand(a),
@@ -94,19 +103,6 @@ internal static class CommandLine
             }
             else yield return input;
         }
-    }
-
-    private static int Demo(Arguments a, CancellationToken ct)
-    {
-        var outDir = a.String("out", "out/demo")!;
-        a.RejectUnknown();
-        var photos = Path.Combine(RepositoryRoot(), "data", "photos", "evaluation");
-        Console.WriteLine($"Dif demo: DnCNN residuals of the bundled photos in {photos}");
-        using var denoiser = Denoiser.LoadDefault();
-        Console.WriteLine($"Default denoiser {denoiser.Identity[..16]} on {denoiser.Device}.");
-        var rc = Residuals(new Arguments(["--out", Path.Combine(outDir, "residuals"), photos]), ct, denoiser);
-        Console.WriteLine($"Open {Path.GetFullPath(Path.Combine(outDir, "residuals"))} to see them.");
-        return rc;
     }
 
     /// <summary>The repository root: the nearest parent of the program holding Dif.sln (or the current folder).</summary>
@@ -267,7 +263,8 @@ internal static class CommandLine
         }
         var train = Load("train", trainCounts.Max());
         var test = Load("test", testCount);
-        var fit = new Dif.Fingerprinting.FingerprintFitOptions { Epochs = epochs };
+        // CalibrationFraction 0: both detectors fit on exactly the same images (accuracy and AUC do not use the calibration).
+        var fit = new Dif.Fingerprinting.FingerprintFitOptions { Epochs = epochs, CalibrationFraction = 0 };
         var fitProgress = new SyncProgress<Dif.Fingerprinting.FingerprintFitProgress>(p =>
             { if (p.Epoch % 10 == 0 || p.Epoch == p.Epochs) Console.Error.WriteLine(FormattableString.Invariant($"  fingerprint epoch {p.Epoch}/{p.Epochs}: loss {p.Loss:F3}, rho real {p.RealCorrelation:F4}, rho generated {p.FakeCorrelation:F4}")); });
         var report = Dif.Evaluation.EvaluationHarness.Run($"{generator}, {condition}",

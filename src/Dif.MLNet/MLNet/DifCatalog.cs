@@ -1,3 +1,4 @@
+using Dif.Fingerprinting;
 using Dif.Imaging;
 using Microsoft.ML;
 
@@ -28,4 +29,36 @@ public static class DifCatalog
     /// <summary>Adds the DnCNN residual with every option spelled out.</summary>
     public static ResidualExtractingEstimator ExtractDifResidual(this TransformsCatalog catalog, ResidualExtractorOptions options)
         => new(options);
+
+    /// <summary>Fits a Deep Image Fingerprint: learns from a Boolean label column (true = generated) and a
+    /// residual column, and scores with <c>Score</c>, <c>PredictedLabel</c>, <c>Probability</c>,
+    /// <c>Correlation</c> and <c>Verdict</c> columns.</summary>
+    /// <param name="catalog">The binary-classification trainers catalog.</param>
+    /// <param name="labelColumnName">Boolean label column.</param>
+    /// <param name="residualColumnName">Residual column (3×S×S floats).</param>
+    /// <param name="epochs">Passes over the training residuals.</param>
+    /// <param name="seed">Seed of the fit.</param>
+    public static DifFingerprintEstimator DifFingerprint(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
+        string labelColumnName = "Label", string residualColumnName = ResidualExtractorOptions.DefaultOutputColumnName,
+        int epochs = 100, int seed = 1)
+        => new(new DifFingerprintTrainerOptions
+        {
+            LabelColumnName = labelColumnName,
+            ResidualColumnName = residualColumnName,
+            Fit = new FingerprintFitOptions { Epochs = epochs, Seed = seed },
+        });
+
+    /// <summary>Fits a Deep Image Fingerprint with every option spelled out.</summary>
+    public static DifFingerprintEstimator DifFingerprint(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
+        DifFingerprintTrainerOptions options)
+        => new(options);
+
+    /// <summary>Scores a residual column against an already fitted (e.g. loaded) fingerprint.</summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="fingerprint">The fingerprint, e.g. <c>Fingerprint.Load(path)</c>.</param>
+    /// <param name="residualColumnName">Residual column (3×S×S floats).</param>
+    /// <param name="detection">Verdict options.</param>
+    public static DifFingerprintScoringEstimator ScoreDifFingerprint(this TransformsCatalog catalog, Fingerprint fingerprint,
+        string residualColumnName = ResidualExtractorOptions.DefaultOutputColumnName, DetectionOptions? detection = null)
+        => new(new DifFingerprintTransformer(fingerprint, residualColumnName, detection));
 }

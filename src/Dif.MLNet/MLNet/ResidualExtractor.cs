@@ -117,7 +117,12 @@ public sealed class ResidualExtractingTransformer : AppendColumnsTransformer, ID
     {
         CheckInput(inputSchema, options);
         var c = AddedSchema(options)[0];
-        return [new AddedColumn(c.Name, c.Type)];
+        // The denoiser's identity travels with the column, so a fingerprint fitted on it records it and
+        // a fingerprint scoring it can refuse residuals of another denoiser.
+        var annotations = new DataViewSchema.Annotations.Builder();
+        var identity = Denoiser.Identity.AsMemory();
+        annotations.Add(DifColumnNames.DenoiserIdentityAnnotation, TextDataViewType.Instance, (ref ReadOnlyMemory<char> v) => v = identity);
+        return [new AddedColumn(c.Name, c.Type, annotations.ToAnnotations())];
     }
 
     internal override IRowComputer CreateComputer(DataViewRow input, DataViewSchema inputSchema)
