@@ -36,9 +36,10 @@ internal static class CommandLine
                            Write the evaluation sets (real/ and fake/GENERATOR/ folders).
           preview-generators [--out docs/images] [--generators models/generators]
                            Side-by-side and spectrum pictures of the evaluation generators.
-          evaluate         [--data out/eval] [--condition png] [--generator tconv] [--train 16,32,64,128]
-                           [--test 128] [--size 256] [--epochs 100] [--out out/report]
-                           Fit the detectors on a set's train split and report on its test split.
+          evaluate         [--data out/eval] [--condition png] [--generator tconv[,bilinear,...]] [--train 16,32,64,128]
+                           [--test 128] [--size 256] [--epochs 100] [--out out/report] [--cache DIR|none]
+                           Fit the detectors on a set's train split and report on its test split
+                           (residuals are cached in DATA/.residual-cache unless --cache none).
           denoiser-quality [--denoiser FILE] --photos DIR... [--crop 256] [--sigma 15]
                            PSNR gain of a denoiser vs a 3x3 Gaussian blur on held-out photos.
         """;
@@ -244,38 +245,45 @@ internal static class CommandLine
     {
         var data = a.String("data", "out/eval")!;
         var condition = a.String("condition", "png")!;
-        var generator = a.String("generator", "tconv")!;
+        var generators = a.String("generator", "tconv")!.Split(',', StringSplitOptions.RemoveEmptyEntries);
         var trainCounts = a.String("train", "16,32,64,128")!.Split(',').Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToList();
         int testCount = a.Int("test", 128);
         var options = new ImageLoadOptions { CropSize = a.Int("size", 256) };
         var output = a.String("out", "out/report")!;
         var denoiserPath = a.String("denoiser");
         int epochs = a.Int("epochs", 100);
+        var cache = a.String("cache", Path.Combine(data, ".residual-cache"));
+        if (cache == "none") cache = null;
         a.RejectUnknown();
         using var denoiser = LoadDenoiser(denoiserPath, null);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        LabelledResiduals Load(string split, int n)
+        List<float[]> Load(string folder, int n)
         {
-            var real = Dif.Evaluation.EvaluationHarness.Residuals(denoiser, Dif.Evaluation.EvaluationDataset.RealFolder(data, condition, split), n, options, ct);
-            var fake = Dif.Evaluation.EvaluationHarness.Residuals(denoiser, Dif.Evaluation.EvaluationDataset.FakeFolder(data, condition, split, generator), n, options, ct);
-            Console.Error.WriteLine($"{split}: residuals of {real.Count} real + {fake.Count} generated images ({clock.Elapsed.TotalSeconds:F0} s)");
-            return new LabelledResiduals(real, fake);
+            var r = Dif.Evaluation.EvaluationHarness.Residuals(denoiser, folder, n, options, ct, cache);
+            Console.Error.WriteLine($"residuals of {r.Count} images in {folder} ({clock.Elapsed.TotalSeconds:F0} s)");
+            return r;
         }
-        var train = Load("train", trainCounts.Max());
-        var test = Load("test", testCount);
+        // Real residuals are shared by every generator's evaluation.
+        var trainReal = Load(Dif.Evaluation.EvaluationDataset.RealFolder(data, condition, "train"), trainCounts.Max());
+        var testReal = Load(Dif.Evaluation.EvaluationDataset.RealFolder(data, condition, "test"), testCount);
         // CalibrationFraction 0: both detectors fit on exactly the same images (accuracy and AUC do not use the calibration).
         var fit = new Dif.Fingerprinting.FingerprintFitOptions { Epochs = epochs, CalibrationFraction = 0 };
         var fitProgress = new SyncProgress<Dif.Fingerprinting.FingerprintFitProgress>(p =>
-            { if (p.Epoch % 10 == 0 || p.Epoch == p.Epochs) Console.Error.WriteLine(FormattableString.Invariant($"  fingerprint epoch {p.Epoch}/{p.Epochs}: loss {p.Loss:F3}, rho real {p.RealCorrelation:F4}, rho generated {p.FakeCorrelation:F4}")); });
-        var report = Dif.Evaluation.EvaluationHarness.Run($"{generator}, {condition}",
-            [() => new Dif.Fingerprinting.DifFingerprintDetector(fit, fitProgress), () => new Dif.Fingerprinting.ResidualAveragingDetector()],
-            train, test, trainCounts, ct);
+            { if (p.Epoch % 10 == 0 || p.Epoch == p.Epochs) Console.Error.WriteLine(FormattableString.Invariant($"  fingerprint epoch {p.Epoch}/{p.Epochs}: loss {p.Loss:F3}, rho real {p.RealCorrelation:F4}, rho generated {p.FakeCorrelation:F4} ({clock.Elapsed.TotalSeconds:F0} s)")); });
         Directory.CreateDirectory(output);
-        var stem = Path.Combine(output, $"{generator}-{condition}");
-        Dif.Persistence.AtomicFile.Write(stem + ".md", s => s.Write(System.Text.Encoding.UTF8.GetBytes(report.ToMarkdown())));
-        Dif.Persistence.AtomicFile.Write(stem + ".json", s => s.Write(System.Text.Encoding.UTF8.GetBytes(report.ToJson())));
-        Console.WriteLine(report.ToMarkdown());
-        Console.WriteLine($"Written {stem}.md and {stem}.json");
+        foreach (var generator in generators)
+        {
+            var train = new LabelledResiduals(trainReal, Load(Dif.Evaluation.EvaluationDataset.FakeFolder(data, condition, "train", generator), trainCounts.Max()));
+            var test = new LabelledResiduals(testReal, Load(Dif.Evaluation.EvaluationDataset.FakeFolder(data, condition, "test", generator), testCount));
+            var report = Dif.Evaluation.EvaluationHarness.Run($"{generator}, {condition}",
+                [() => new Dif.Fingerprinting.DifFingerprintDetector(fit, fitProgress), () => new Dif.Fingerprinting.ResidualAveragingDetector()],
+                train, test, trainCounts, ct);
+            var stem = Path.Combine(output, $"{generator}-{condition}");
+            Dif.Persistence.AtomicFile.Write(stem + ".md", s => s.Write(System.Text.Encoding.UTF8.GetBytes(report.ToMarkdown())));
+            Dif.Persistence.AtomicFile.Write(stem + ".json", s => s.Write(System.Text.Encoding.UTF8.GetBytes(report.ToJson())));
+            Console.WriteLine(report.ToMarkdown());
+            Console.WriteLine($"Written {stem}.md and {stem}.json ({clock.Elapsed.TotalSeconds:F0} s)");
+        }
         return 0;
     }
 
