@@ -40,6 +40,11 @@ internal static class CommandLine
                            [--test 128] [--size 256] [--epochs 100] [--out out/report] [--cache DIR|none]
                            Fit the detectors on a set's train split and report on its test split
                            (residuals are cached in DATA/.residual-cache unless --cache none).
+          lineage          [--data out/eval] [--condition png] [--generators tconv,bilinear,...] [--train 128]
+                           [--test 128] [--epochs 100] [--out out/lineage] [--detects-at 0.8] [--misses-below 0.65]
+                           [--refit] [--cache DIR|none]
+                           One fingerprint per generator, then cross-detection, fingerprint correlation,
+                           lineage verdicts, attribution, heatmaps (fingerprints are reused unless --refit).
           denoiser-quality [--denoiser FILE] --photos DIR... [--crop 256] [--sigma 15]
                            PSNR gain of a denoiser vs a 3x3 Gaussian blur on held-out photos.
         """;
@@ -62,6 +67,7 @@ internal static class CommandLine
                 "demo" => FingerprintCommands.Demo(a, cts.Token),
                 "fit" => FingerprintCommands.Fit(a, cts.Token),
                 "detect" => FingerprintCommands.Detect(a, cts.Token),
+                "lineage" => LineageCommands.Lineage(a, cts.Token),
                 "residuals" => Residuals(a, cts.Token),
                 "train-denoiser" => TrainDenoiser(a, cts.Token),
                 "denoiser-quality" => DenoiserQualityCommand(a),
