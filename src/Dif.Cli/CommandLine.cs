@@ -287,8 +287,9 @@ internal static class CommandLine
             var stem = Path.Combine(output, $"{generator}-{condition}");
             Dif.Persistence.AtomicFile.Write(stem + ".md", s => s.Write(System.Text.Encoding.UTF8.GetBytes(report.ToMarkdown())));
             Dif.Persistence.AtomicFile.Write(stem + ".json", s => s.Write(System.Text.Encoding.UTF8.GetBytes(report.ToJson())));
+            var histograms = Dif.Evaluation.ScoreHistogram.WriteAll(report, output, $"{generator}-{condition}");
             Console.WriteLine(report.ToMarkdown());
-            Console.WriteLine($"Written {stem}.md and {stem}.json ({clock.Elapsed.TotalSeconds:F0} s)");
+            Console.WriteLine($"Written {stem}.md, {stem}.json and {histograms.Count} score histograms ({clock.Elapsed.TotalSeconds:F0} s)");
         }
         return 0;
     }
