@@ -106,16 +106,20 @@ public abstract class DifCmdlet : PSCmdlet, IDisposable
         return resolved;
     }
 
-    /// <summary>Loads the denoiser at <paramref name="path"/> (the bundled default when null) on
-    /// <paramref name="device"/>, or ends the cmdlet with a terminating error that says why.</summary>
+    /// <summary>The denoiser at <paramref name="path"/> (the bundled default when null) on
+    /// <paramref name="device"/>, or a terminating error that says why it cannot be had. Loaded
+    /// denoisers are kept for the module's lifetime (<see cref="DenoiserCache"/>): do not dispose them.</summary>
     protected Denoiser LoadDenoiser(string? path, string? device)
     {
         string? file = path is null ? null : ResolveOutputPath(path);
+        device = string.IsNullOrWhiteSpace(device) ? "auto" : device.Trim().ToLowerInvariant();
         try
         {
-            var denoiser = file is null ? Denoiser.LoadDefault(device) : Denoiser.Load(file, device);
-            WriteVerbose($"Denoiser: {(file ?? "the bundled default")} (identity {denoiser.Identity[..16]}…), device '{device ?? "auto"}'.");
-            return Own(denoiser);
+            if (file is not null && !File.Exists(file))
+                throw new DifModelFileException(file, Directory.Exists(file) ? "is a folder, not a model file." : "file not found.");
+            var denoiser = DenoiserCache.Get(file, device);
+            WriteVerbose($"Denoiser: {file ?? "the bundled default"} (identity {denoiser.Identity[..16]}…), device '{device}'.");
+            return denoiser;
         }
         catch (DifModelFileException e)
         {
@@ -124,13 +128,14 @@ public abstract class DifCmdlet : PSCmdlet, IDisposable
         }
         catch (DifException e) when (e.Message.StartsWith("Device ", StringComparison.Ordinal))
         {
+            // DeviceSpec's errors; Dif.MLNet has no exception type of its own for them.
             ThrowTerminatingError(DifErrors.Record(e, ErrorIds.DeviceUnavailable, ErrorCategory.DeviceError, device));
         }
         catch (DifException e)
         {
             ThrowTerminatingError(DifErrors.Record(e, ErrorIds.DenoiserUnreadable, ErrorCategory.InvalidData, file ?? "default denoiser"));
         }
-        throw new InvalidOperationException("unreachable");
+        throw new InvalidOperationException("unreachable: ThrowTerminatingError throws");
     }
 
     /// <inheritdoc />

@@ -25,7 +25,11 @@ public sealed class ModuleLoader : IModuleAssemblyInitializer, IModuleAssemblyCl
     public void OnImport() => AssemblyLoadContext.Default.Resolving += Resolve;
 
     /// <inheritdoc />
-    public void OnRemove(PSModuleInfo module) => AssemblyLoadContext.Default.Resolving -= Resolve;
+    public void OnRemove(PSModuleInfo module)
+    {
+        Infrastructure.DenoiserCache.Clear();
+        AssemblyLoadContext.Default.Resolving -= Resolve;
+    }
 
     private static Assembly? Resolve(AssemblyLoadContext requester, AssemblyName name)
     {
