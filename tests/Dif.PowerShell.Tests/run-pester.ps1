@@ -41,8 +41,10 @@ $clock = [Diagnostics.Stopwatch]::StartNew()
 $result = Invoke-Pester -Configuration $config
 $clock.Stop()
 
-# Failed blocks or containers (a BeforeAll that threw, a file that did not parse) fail the run too.
-$failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
+# Failed blocks or containers (a BeforeAll that threw, a file that did not parse) fail the run too;
+# they count once each only when no test was counted failed already (their tests are marked failed).
+$failed = $result.FailedCount
+if ($failed -eq 0) { $failed = $result.FailedBlocksCount + $result.FailedContainersCount }
 'Pester ran {0} spec file(s) in {1:F1} s.' -f $result.Containers.Count, $clock.Elapsed.TotalSeconds
 'Pester: {0} passed, {1} failed, {2} skipped' -f $result.PassedCount, $failed, ($result.SkippedCount + $result.NotRunCount)
 exit ([int]($failed -gt 0 -or $result.Result -ne 'Passed' -or $result.PassedCount -eq 0))
