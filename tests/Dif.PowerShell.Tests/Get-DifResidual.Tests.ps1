@@ -59,6 +59,8 @@ Describe 'Get-DifResidual inputs' {
         $viaWildcard = Get-DifResidual -Path (Join-Path $literal 'a[1].png') -CropSize $Crop
         $viaWildcard.Name | Should -Be 'a1.png'
         (Get-ChildItem -LiteralPath $literal | Where-Object Name -eq 'a[1].png' | Get-DifResidual -CropSize $Crop).Name | Should -Be 'a[1].png'
+        # A FileInfo made by .NET has no PSPath; it binds through FullName, still literally.
+        ([IO.DirectoryInfo]::new($literal).GetFiles() | Where-Object Name -eq 'a[1].png' | Get-DifResidual -CropSize $Crop).Name | Should -Be 'a[1].png'
     }
 
     It 'reports a path that names nothing as DifPathNotFound and goes on' {

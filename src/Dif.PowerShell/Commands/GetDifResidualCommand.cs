@@ -68,9 +68,9 @@ public sealed class GetDifResidualCommand : DifCmdlet
     public string[] Path { get; set; } = [];
 
     /// <summary>Image files or folders to read, taken exactly as written (no wildcards). Get-ChildItem output binds here
-    /// through its PSPath property.</summary>
+    /// through its PSPath property, and .NET FileInfo objects through FullName.</summary>
     [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "LP")]
+    [Alias("PSPath", "FullName", "LP")]
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = [];
 

@@ -152,7 +152,8 @@ internal static class Program
             return new XElement(C + "example",
                 new XElement(M + "title", $"Example {n}{(title is null ? "" : ": " + title)}"),
                 new XElement(D + "code", code),
-                new XElement(D + "remarks", Docs.Paragraphs(e).Select(Para)));
+                // The empty last paragraph keeps a blank line between one example and the next title.
+                new XElement(D + "remarks", Docs.Paragraphs(e).Select(Para), Para("")));
         });
 
         var links = doc.Elements("seealso").Select(s =>
