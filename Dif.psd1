@@ -15,6 +15,13 @@
     FunctionsToExport    = @()
     CmdletsToExport      = @(
         'Get-DifResidual'
+        'New-DifFingerprint'
+        'Test-DifImage'
+        'Measure-DifDetector'
+        'Export-DifFingerprintImage'
+        'New-DifDenoiser'
+        'Get-DifLineage'
+        'Find-DifSource'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

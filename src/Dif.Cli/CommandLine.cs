@@ -33,6 +33,7 @@ internal static class CommandLine
                            Train the evaluation generators (README, "Evaluation data").
           make-dataset     [--out out/eval] [--generators models/generators] [--size 256] [--train 128]
                            [--test 128] [--strength 1] [--seed 1] [--conditions png,jpeg96] [--robustness yes]
+                           [--only tconv,bilinear,...]
                            Write the evaluation sets (real/ and fake/GENERATOR/ folders).
           preview-generators [--out docs/images] [--generators models/generators]
                            Side-by-side and spectrum pictures of the evaluation generators.
@@ -218,9 +219,11 @@ internal static class CommandLine
             Conditions = a.String("conditions", "png,jpeg96")!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Dif.Evaluation.Condition.Parse).ToList(),
             TestOnlyConditions = a.String("robustness", "no") == "yes" ? Dif.Evaluation.Condition.Robustness : [],
         };
+        var only = a.String("only", string.Join(",", Dif.Evaluation.GeneratorFamily.Names))!.Split(',', StringSplitOptions.RemoveEmptyEntries);
         a.RejectUnknown();
-        var generators = Dif.Evaluation.GeneratorFamily.Names
-            .Select(n => Dif.Evaluation.Generator.Load(Path.Combine(generatorFolder, n + ".safetensors"))).ToList();
+        var unknown = only.Except(Dif.Evaluation.GeneratorFamily.Names).ToList();
+        if (unknown.Count > 0) throw new UsageException($"unknown generator(s) {string.Join(", ", unknown)}; known: {string.Join(", ", Dif.Evaluation.GeneratorFamily.Names)}");
+        var generators = only.Select(n => Dif.Evaluation.Generator.Load(Path.Combine(generatorFolder, n + ".safetensors"))).ToList();
         try
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();

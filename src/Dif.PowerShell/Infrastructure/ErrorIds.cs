@@ -27,6 +27,10 @@ public static class ErrorIds
     public const string DenoiserUnreadable = "DifDenoiserUnreadable";
     /// <summary>The requested -Device is not valid or not available (for example cuda on a CPU build). DeviceError; terminating.</summary>
     public const string DeviceUnavailable = "DifDeviceUnavailable";
+    /// <summary>Fitting found no usable image of one class. InvalidData; terminating.</summary>
+    public const string NotEnoughImages = "DifNotEnoughImages";
+    /// <summary>A fingerprint was fitted with another denoiser than the one offered (use -ForceDenoiser to score anyway). InvalidOperation; terminating.</summary>
+    public const string DenoiserMismatch = "DifDenoiserMismatch";
     /// <summary>Any other failure Dif reports on purpose (a DifException). NotSpecified.</summary>
     public const string OperationFailed = "DifOperationFailed";
 }
@@ -47,6 +51,7 @@ internal static class DifErrors
     {
         DifImageException => Record(exception, ErrorIds.ImageUnreadable, ErrorCategory.InvalidData, target),
         DifModelFileException => Record(exception, ErrorIds.DenoiserUnreadable, ErrorCategory.InvalidData, target),
+        Fingerprinting.DifDenoiserMismatchException => Record(exception, ErrorIds.DenoiserMismatch, ErrorCategory.InvalidOperation, target),
         _ => Record(exception, ErrorIds.OperationFailed, ErrorCategory.NotSpecified, target),
     };
 
