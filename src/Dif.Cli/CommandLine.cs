@@ -33,12 +33,12 @@ internal static class CommandLine
                            Train the evaluation generators (README, "Evaluation data").
           make-dataset     [--out out/eval] [--generators models/generators] [--size 256] [--train 128]
                            [--test 128] [--strength 1] [--seed 1] [--conditions png,jpeg96] [--robustness yes]
-                           [--only tconv,bilinear,...]
+                           [--only tconv,bilinear,...,periodic]
                            Write the evaluation sets (real/ and fake/GENERATOR/ folders).
           preview-generators [--out docs/images] [--generators models/generators]
                            Side-by-side and spectrum pictures of the evaluation generators.
           evaluate         [--data out/eval] [--condition png] [--generator tconv[,bilinear,...]] [--train 16,32,64,128]
-                           [--test 128] [--size 256] [--epochs 100] [--out out/report] [--cache DIR|none]
+                           [--test 128] [--size 256] [--epochs 100] [--batch 64] [--out out/report] [--cache DIR|none]
                            Fit the detectors on a set's train split and report on its test split
                            (residuals are cached in DATA/.residual-cache unless --cache none).
           lineage          [--data out/eval] [--condition png] [--generators tconv,bilinear,...] [--train 128]
@@ -221,9 +221,12 @@ internal static class CommandLine
         };
         var only = a.String("only", string.Join(",", Dif.Evaluation.GeneratorFamily.Names))!.Split(',', StringSplitOptions.RemoveEmptyEntries);
         a.RejectUnknown();
-        var unknown = only.Except(Dif.Evaluation.GeneratorFamily.Names).ToList();
-        if (unknown.Count > 0) throw new UsageException($"unknown generator(s) {string.Join(", ", unknown)}; known: {string.Join(", ", Dif.Evaluation.GeneratorFamily.Names)}");
-        var generators = only.Select(n => Dif.Evaluation.Generator.Load(Path.Combine(generatorFolder, n + ".safetensors"))).ToList();
+        var known = Dif.Evaluation.GeneratorFamily.Names.Append(Dif.Evaluation.PeriodicTrace.TraceName).ToList();
+        var unknown = only.Except(known).ToList();
+        if (unknown.Count > 0) throw new UsageException($"unknown generator(s) {string.Join(", ", unknown)}; known: {string.Join(", ", known)}");
+        // 'periodic' is a synthetic control with a known trace (PeriodicTrace), not a generator network.
+        var generators = only.Select(n => n == Dif.Evaluation.PeriodicTrace.TraceName ? (Dif.Evaluation.IImageSynthesiser)new Dif.Evaluation.PeriodicTrace()
+            : Dif.Evaluation.Generator.Load(Path.Combine(generatorFolder, n + ".safetensors"))).ToList();
         try
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -231,7 +234,7 @@ internal static class CommandLine
                 new SyncProgress<string>(Console.WriteLine), ct);
             Console.WriteLine($"Wrote {n} images to {Path.GetFullPath(output)} in {clock.Elapsed.TotalSeconds:F0} s.");
         }
-        finally { foreach (var g in generators) g.Dispose(); }
+        finally { foreach (var g in generators.OfType<IDisposable>()) g.Dispose(); }
         return 0;
     }
 
@@ -261,6 +264,7 @@ internal static class CommandLine
         var output = a.String("out", "out/report")!;
         var denoiserPath = a.String("denoiser");
         int epochs = a.Int("epochs", 100);
+        int batchSize = a.Int("batch", 64);
         var cache = a.String("cache", Path.Combine(data, ".residual-cache"));
         if (cache == "none") cache = null;
         a.RejectUnknown();
@@ -276,7 +280,7 @@ internal static class CommandLine
         var trainReal = Load(Dif.Evaluation.EvaluationDataset.RealFolder(data, condition, "train"), trainCounts.Max());
         var testReal = Load(Dif.Evaluation.EvaluationDataset.RealFolder(data, condition, "test"), testCount);
         // CalibrationFraction 0: both detectors fit on exactly the same images (accuracy and AUC do not use the calibration).
-        var fit = new Dif.Fingerprinting.FingerprintFitOptions { Epochs = epochs, CalibrationFraction = 0 };
+        var fit = new Dif.Fingerprinting.FingerprintFitOptions { Epochs = epochs, BatchSize = batchSize, CalibrationFraction = 0 };
         var fitProgress = new SyncProgress<Dif.Fingerprinting.FingerprintFitProgress>(p =>
             { if (p.Epoch % 10 == 0 || p.Epoch == p.Epochs) Console.Error.WriteLine(FormattableString.Invariant($"  fingerprint epoch {p.Epoch}/{p.Epochs}: loss {p.Loss:F3}, rho real {p.RealCorrelation:F4}, rho generated {p.FakeCorrelation:F4} ({clock.Elapsed.TotalSeconds:F0} s)")); });
         Directory.CreateDirectory(output);
