@@ -1,8 +1,12 @@
 using Dif.Persistence;
+using OxyPlot;
+using OxyPlot.Annotations;
+using OxyPlot.Axes;
+using OxyPlot.Series;
 
 namespace Dif.Evaluation;
 
-/// <summary>Histograms of a detector's test scores, real against generated, drawn with ScottPlot: how far
+/// <summary>Histograms of a detector's test scores, real against generated, drawn with OxyPlot: how far
 /// apart the classes sit and where the decision boundary (score 0) cuts them.</summary>
 public static class ScoreHistogram
 {
@@ -14,36 +18,32 @@ public static class ScoreHistogram
     {
         var real = result.RealScores ?? throw new ArgumentException("The result carries no scores.");
         var fake = result.FakeScores ?? throw new ArgumentException("The result carries no scores.");
-        double lo = real.Concat(fake).Min(), hi = real.Concat(fake).Max();
+        double lo = Math.Min(0, real.Concat(fake).Min()), hi = Math.Max(0, real.Concat(fake).Max());
         if (hi <= lo) hi = lo + 1e-9;
         double width = (hi - lo) / Bins;
-        double[] Counts(IReadOnlyList<double> xs)
+        HistogramSeries Series(IReadOnlyList<double> xs, OxyColor colour, string label)
         {
-            var counts = new double[Bins];
+            var counts = new int[Bins];
             foreach (var x in xs) counts[Math.Min(Bins - 1, (int)((x - lo) / width))]++;
-            return counts;
+            var s = new HistogramSeries { Title = label, FillColor = OxyColor.FromAColor(140, colour), StrokeThickness = 0 };
+            for (int i = 0; i < Bins; i++) s.Items.Add(new HistogramItem(lo + i * width, lo + (i + 1) * width, counts[i] * width, counts[i]));
+            return s;
         }
-        var plot = new ScottPlot.Plot();
-        void AddSeries(double[] counts, ScottPlot.Color colour, string label)
+        var model = new PlotModel
         {
-            var bars = Enumerable.Range(0, Bins).Select(i => new ScottPlot.Bar
-            {
-                Position = lo + (i + 0.5) * width, Value = counts[i], Size = width * 0.95, FillColor = colour.WithAlpha(0.55), LineWidth = 0,
-            }).ToList();
-            var series = plot.Add.Bars(bars);
-            series.LegendText = label;
-        }
-        AddSeries(Counts(real), ScottPlot.Colors.SteelBlue, $"real ({real.Count})");
-        AddSeries(Counts(fake), ScottPlot.Colors.OrangeRed, $"generated ({fake.Count})");
-        var boundary = plot.Add.VerticalLine(0);
-        boundary.LinePattern = ScottPlot.LinePattern.Dashed;
-        boundary.Color = ScottPlot.Colors.Black;
-        plot.ShowLegend();
-        plot.Title($"{title}: {result.Detector}, {result.TrainPerClass}/class — balanced acc. {100 * result.BalancedAccuracy:F1}%, AUC {result.Auc:F3}");
-        plot.Axes.Bottom.Label.Text = "score (positive = generated)";
-        plot.Axes.Left.Label.Text = "test images";
-        var bytes = plot.GetImageBytes(760, 420, ScottPlot.ImageFormat.Png);
-        AtomicFile.Write(path, s => s.Write(bytes));
+            Title = $"{title}: {result.Detector}, {result.TrainPerClass}/class",
+            Subtitle = $"balanced accuracy {100 * result.BalancedAccuracy:F1}%, AUC {result.Auc:F3}",
+            Background = OxyColors.White,
+        };
+        model.Legends.Add(new OxyPlot.Legends.Legend { LegendPosition = OxyPlot.Legends.LegendPosition.TopRight });
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = "score (positive = generated)" });
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = "test images (area)", Minimum = 0 });
+        model.Series.Add(Series(real, OxyColors.SteelBlue, $"real ({real.Count})"));
+        model.Series.Add(Series(fake, OxyColors.OrangeRed, $"generated ({fake.Count})"));
+        model.Annotations.Add(new LineAnnotation { Type = LineAnnotationType.Vertical, X = 0, LineStyle = LineStyle.Dash, Color = OxyColors.Black, Text = "boundary" });
+        using var buffer = new MemoryStream();
+        new OxyPlot.SkiaSharp.PngExporter { Width = 760, Height = 420 }.Export(model, buffer);
+        AtomicFile.Write(path, s => buffer.WriteTo(s));
     }
 
     /// <summary>Writes a histogram per result of <paramref name="report"/> into <paramref name="folder"/> as
