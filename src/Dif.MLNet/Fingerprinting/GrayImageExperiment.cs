@@ -75,7 +75,7 @@ public static class GrayImageExperiment
     /// <summary>Runs the experiment and returns the snapshots; with <paramref name="outputFolder"/>, writes per
     /// snapshot <c>epoch-NNNN-output.png</c> (the output as an image), <c>-deviation.png</c> (output − gray,
     /// ±3σ to black/white) and <c>-spectrum.png</c> (log |FFT| of the output, centred), and <c>montage.png</c>
-    /// (deviations above spectra, one column per snapshot).</summary>
+    /// (deviations above spectra, one column per snapshot; sizes under 128 enlarged to 128).</summary>
     public static IReadOnlyList<GrayImageSnapshot> Run(GrayImageExperimentOptions? options = null, string? outputFolder = null,
                                                       IProgress<GrayImageSnapshot>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -119,7 +119,7 @@ public static class GrayImageExperiment
             if (outputFolder is not null) WritePictures(snapshot, outputFolder);
             progress?.Report(snapshot);
         }
-        if (outputFolder is not null && snapshots.Count > 0) WriteMontage(snapshots, Path.Combine(outputFolder, "montage.png"));
+        if (outputFolder is not null && snapshots.Count > 0) WriteMontage(snapshots, Path.Combine(outputFolder, "montage.png"), zoom: Math.Max(1, 128 / o.Size));
         return snapshots;
     }
 
@@ -133,21 +133,35 @@ public static class GrayImageExperiment
         ImageWriter.SaveUnit(Spectrum.LogMagnitude(snapshot.Output, s), s, s, stem + "-spectrum.png");
     }
 
-    /// <summary>One picture of the run: a column per snapshot, the deviation (±3σ) above the spectrum, 4 px white gaps.</summary>
-    public static void WriteMontage(IReadOnlyList<GrayImageSnapshot> snapshots, string path)
+    /// <summary>One picture of the run: a column per snapshot, the deviation (±3σ) above the spectrum, 4 px white gaps;
+    /// <paramref name="zoom"/> enlarges every pixel to zoom×zoom (nearest neighbour), for small sizes.</summary>
+    public static void WriteMontage(IReadOnlyList<GrayImageSnapshot> snapshots, string path, int zoom = 1)
     {
         if (snapshots.Count == 0) throw new ArgumentException("No snapshots.");
-        int s = snapshots[0].Size, gap = 4;
-        if (snapshots.Any(x => x.Size != s)) throw new ArgumentException("Snapshots differ in size.");
+        if (zoom < 1) throw new ArgumentOutOfRangeException(nameof(zoom));
+        int size = snapshots[0].Size, s = size * zoom, gap = 4;
+        if (snapshots.Any(x => x.Size != size)) throw new ArgumentException("Snapshots differ in size.");
         int width = snapshots.Count * s + (snapshots.Count - 1) * gap, height = 2 * s + gap;
         var canvas = new float[3 * width * height];
         Array.Fill(canvas, 1f);
         for (int k = 0; k < snapshots.Count; k++)
         {
-            Paste(canvas, width, height, SignedToUnit(snapshots[k].Deviation()), s, k * (s + gap), 0);
-            Paste(canvas, width, height, Spectrum.LogMagnitude(snapshots[k].Output, s), s, k * (s + gap), s + gap);
+            Paste(canvas, width, height, Zoom(SignedToUnit(snapshots[k].Deviation()), size, zoom), s, k * (s + gap), 0);
+            Paste(canvas, width, height, Zoom(Spectrum.LogMagnitude(snapshots[k].Output, size), size, zoom), s, k * (s + gap), s + gap);
         }
         ImageWriter.SaveUnit(canvas, width, height, path);
+    }
+
+    private static float[] Zoom(float[] chw, int size, int zoom)
+    {
+        if (zoom == 1) return chw;
+        int big = size * zoom;
+        var result = new float[3 * big * big];
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < big; y++)
+                for (int x = 0; x < big; x++)
+                    result[c * big * big + y * big + x] = chw[c * size * size + (y / zoom) * size + x / zoom];
+        return result;
     }
 
     private static float[] SignedToUnit(float[] v, double stdDevs = 3)

@@ -27,6 +27,14 @@ public static class PatternImages
         if (spectrumPath is not null) ImageWriter.SaveUnit(Spectrum.LogMagnitude(pattern, size), size, size, spectrumPath);
     }
 
+    /// <summary>A fingerprint's pattern F_E and/or its spectrum as PNGs (<see cref="Write(float[], int, string?, string?, Scaling)"/>).
+    /// The one call behind a cmdlet such as <c>Export-DifFingerprintImage</c>.</summary>
+    public static void Write(Dif.Fingerprinting.Fingerprint fingerprint, string? patternPath, string? spectrumPath, Scaling scaling = Scaling.MinMax)
+    {
+        ArgumentNullException.ThrowIfNull(fingerprint);
+        Write(fingerprint.Pattern, fingerprint.Size, patternPath, spectrumPath, scaling);
+    }
+
     /// <summary>The mean of residuals (3×S×S each) written as <see cref="Write"/> does: where a generator's
     /// traces show without any fitting (the residual-averaging fingerprint of Marra et al.).</summary>
     public static float[] WriteMeanResidual(IEnumerable<float[]> residuals, int size, string? patternPath, string? spectrumPath, Scaling scaling = Scaling.MinMax)

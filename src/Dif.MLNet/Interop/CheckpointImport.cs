@@ -309,10 +309,10 @@ public static partial class CheckpointImport
             {
                 double d => d,
                 long l => l,
-                TorchTensor { ElementCount: 1, IsFloatingPoint: true } t => t.ToFloats()[0],
+                TorchTensor { ElementCount: 1, IsFloatingPoint: true } t => t.ToDoubles()[0],
                 _ => throw new DifModelFileException(source, $"'{key}' holds a {PickleText.TypeName(x)}, not a number."),
             }).ToArray(),
-            TorchTensor { Shape.Length: 1, IsFloatingPoint: true } t => t.ToFloats().Select(x => (double)x).ToArray(),
+            TorchTensor { Shape.Length: 1, IsFloatingPoint: true } t => t.ToDoubles(),
             _ => throw new DifModelFileException(source, $"'{key}' is a {PickleText.TypeName(value)}, not a list of correlations."),
         };
         if (logged.Length == 0) throw new DifModelFileException(source, $"'{key}' is empty, so its class centre cannot be known.");

@@ -199,6 +199,15 @@ public sealed class TorchTensor
         return result;
     }
 
+    /// <summary>The values in row-major order as float64 (float64 tensors keep their full precision).</summary>
+    public double[] ToDoubles()
+    {
+        var result = new double[checked((int)ElementCount)];
+        int i = 0;
+        foreach (var index in Indices()) result[i++] = Storage.Read(index);
+        return result;
+    }
+
     /// <summary>The values in row-major order as integers (integer and bool tensors only).</summary>
     public long[] ToInt64()
     {

@@ -99,7 +99,7 @@ public sealed class FingerprintArchitectureTests
         foreach (var name in new[] { "epoch-0001-output.png", "epoch-0001-deviation.png", "epoch-0001-spectrum.png", "epoch-0006-spectrum.png" })
             Assert.True(File.Exists(dir.PathOf(name)), name);
         using var montage = Image.Load<Rgb24>(dir.PathOf("montage.png"));
-        Assert.Equal((2 * 16 + 4, 2 * 16 + 4), (montage.Width, montage.Height));
+        Assert.Equal((2 * 128 + 4, 2 * 128 + 4), (montage.Width, montage.Height));   // 16 px enlarged 8×
         Assert.Equal([100, 200, 300], new GrayImageExperimentOptions { Epochs = 300 }.Snapshots());
     }
 

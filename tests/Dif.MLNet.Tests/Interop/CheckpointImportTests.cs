@@ -156,6 +156,16 @@ public sealed class CheckpointImportTests
     }
 
     [Fact]
+    public void Logs_saved_as_numpy_scalars_or_a_tensor_give_the_same_centres()
+    {
+        var plain = CheckpointImport.ImportFingerprint(Fixture("torch113-fingerprint.pt"));
+        var numpy = CheckpointImport.ImportFingerprint(Fixture("torch113-fingerprint-numpy-logs.pt"));
+        Assert.Equal(plain.RealCentre, numpy.RealCentre, 15);
+        Assert.Equal(plain.FakeCentre, numpy.FakeCentre, 15);
+        Assert.Equal(plain.Pattern, numpy.Pattern);
+    }
+
+    [Fact]
     public void Fingerprint_checkpoints_of_the_wrong_shape_or_without_logs_are_refused()
     {
         using var dir = new TestFiles();

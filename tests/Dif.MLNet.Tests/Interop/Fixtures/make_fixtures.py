@@ -42,7 +42,15 @@ state['half'] = torch.tensor([0.5, -2.0, 65504.0], dtype=torch.float16)
 torch.save(state, path('torch113-state-dict.pt'))
 
 
-# 4. A hostile checkpoint: a torch.save archive whose pickle would call os.system on load.
+# 4. Logs of numpy scalars (numpy.core.multiarray.scalar with a numpy.dtype and BUILD) and of a 1-D tensor,
+#    as a variant of the trainer that logged corr.mean().cpu().numpy() would write.
+import numpy as np
+torch.save({'Fingerprint': fingerprint, 'Train Real': [np.float64(x) for x in train_real],
+            'Train Fake': torch.tensor(train_fake, dtype=torch.float64)},
+           path('torch113-fingerprint-numpy-logs.pt'))
+
+
+# 5. A hostile checkpoint: a torch.save archive whose pickle would call os.system on load.
 class Hostile:
     def __reduce__(self):
         return (os.system, ('echo dif-fixture-was-executed > /tmp/dif-fixture-was-executed',))
