@@ -7,7 +7,7 @@ namespace Dif.Cli;
 internal sealed class Arguments
 {
     /// <summary>Options that take no value.</summary>
-    public static readonly HashSet<string> Flags = new(StringComparer.OrdinalIgnoreCase) { "identity-init", "no-high-pass-init", "resume", "boost", "force-denoiser" };
+    public static readonly HashSet<string> Flags = new(StringComparer.OrdinalIgnoreCase) { "identity-init", "no-high-pass-init", "resume", "boost", "force-denoiser", "refit" };
 
     private readonly Dictionary<string, List<string>> named = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> used = new(StringComparer.OrdinalIgnoreCase);

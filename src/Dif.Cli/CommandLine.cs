@@ -33,6 +33,7 @@ internal static class CommandLine
                            Train the evaluation generators (README, "Evaluation data").
           make-dataset     [--out out/eval] [--generators models/generators] [--size 256] [--train 128]
                            [--test 128] [--strength 1] [--seed 1] [--conditions png,jpeg96] [--robustness yes]
+                           [--only tconv,bilinear,...]
                            Write the evaluation sets (real/ and fake/GENERATOR/ folders).
           preview-generators [--out docs/images] [--generators models/generators]
                            Side-by-side and spectrum pictures of the evaluation generators.
@@ -40,6 +41,11 @@ internal static class CommandLine
                            [--test 128] [--size 256] [--epochs 100] [--out out/report] [--cache DIR|none]
                            Fit the detectors on a set's train split and report on its test split
                            (residuals are cached in DATA/.residual-cache unless --cache none).
+          lineage          [--data out/eval] [--condition png] [--generators tconv,bilinear,...] [--train 128]
+                           [--test 128] [--epochs 100] [--out out/lineage] [--detects-at 0.8] [--misses-below 0.65]
+                           [--refit] [--cache DIR|none]
+                           One fingerprint per generator, then cross-detection, fingerprint correlation,
+                           lineage verdicts, attribution, heatmaps (fingerprints are reused unless --refit).
           denoiser-quality [--denoiser FILE] --photos DIR... [--crop 256] [--sigma 15]
                            PSNR gain of a denoiser vs a 3x3 Gaussian blur on held-out photos.
           import-checkpoint --in FILE --out FILE [--kind auto|denoiser|fingerprint] [--bias FILE.npy|FILE.pt]
@@ -76,6 +82,7 @@ internal static class CommandLine
                 "demo" => FingerprintCommands.Demo(a, cts.Token),
                 "fit" => FingerprintCommands.Fit(a, cts.Token),
                 "detect" => FingerprintCommands.Detect(a, cts.Token),
+                "lineage" => LineageCommands.Lineage(a, cts.Token),
                 "residuals" => Residuals(a, cts.Token),
                 "train-denoiser" => TrainDenoiser(a, cts.Token),
                 "denoiser-quality" => DenoiserQualityCommand(a),
@@ -231,9 +238,11 @@ internal static class CommandLine
             Conditions = a.String("conditions", "png,jpeg96")!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Dif.Evaluation.Condition.Parse).ToList(),
             TestOnlyConditions = a.String("robustness", "no") == "yes" ? Dif.Evaluation.Condition.Robustness : [],
         };
+        var only = a.String("only", string.Join(",", Dif.Evaluation.GeneratorFamily.Names))!.Split(',', StringSplitOptions.RemoveEmptyEntries);
         a.RejectUnknown();
-        var generators = Dif.Evaluation.GeneratorFamily.Names
-            .Select(n => Dif.Evaluation.Generator.Load(Path.Combine(generatorFolder, n + ".safetensors"))).ToList();
+        var unknown = only.Except(Dif.Evaluation.GeneratorFamily.Names).ToList();
+        if (unknown.Count > 0) throw new UsageException($"unknown generator(s) {string.Join(", ", unknown)}; known: {string.Join(", ", Dif.Evaluation.GeneratorFamily.Names)}");
+        var generators = only.Select(n => Dif.Evaluation.Generator.Load(Path.Combine(generatorFolder, n + ".safetensors"))).ToList();
         try
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -300,8 +309,9 @@ internal static class CommandLine
             var stem = Path.Combine(output, $"{generator}-{condition}");
             Dif.Persistence.AtomicFile.Write(stem + ".md", s => s.Write(System.Text.Encoding.UTF8.GetBytes(report.ToMarkdown())));
             Dif.Persistence.AtomicFile.Write(stem + ".json", s => s.Write(System.Text.Encoding.UTF8.GetBytes(report.ToJson())));
+            var histograms = Dif.Evaluation.ScoreHistogram.WriteAll(report, output, $"{generator}-{condition}");
             Console.WriteLine(report.ToMarkdown());
-            Console.WriteLine($"Written {stem}.md and {stem}.json ({clock.Elapsed.TotalSeconds:F0} s)");
+            Console.WriteLine($"Written {stem}.md, {stem}.json and {histograms.Count} score histograms ({clock.Elapsed.TotalSeconds:F0} s)");
         }
         return 0;
     }
