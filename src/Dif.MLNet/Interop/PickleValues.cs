@@ -189,6 +189,7 @@ public sealed class TorchTensor
     public float[] ToFloats()
     {
         var result = new float[checked((int)ElementCount)];
+        if (result.Length == 0) return result;
         if (DType == TorchDType.Float32 && IsContiguous)
         {
             Buffer.BlockCopy(Storage.Data, checked((int)(Offset * 4)), result, 0, result.Length * 4);

@@ -145,6 +145,39 @@ public sealed class TorchCheckpointTests
         Assert.Contains("no entry missing/data/0", Assert.Throws<DifModelFileException>(() => TorchCheckpoint.Load(missing)).Message);
     }
 
+    /// <summary>Sets the uncompressed size of <paramref name="entry"/> in both its local header and the central directory.</summary>
+    private static void LieAboutSize(byte[] zip, string entry, uint size)
+    {
+        var name = Encoding.ASCII.GetBytes(entry);
+        for (int i = 0; i + 46 < zip.Length; i++)
+        {
+            uint signature = BitConverter.ToUInt32(zip, i);
+            if (signature == 0x04034b50 && zip.AsSpan(i + 30, name.Length).SequenceEqual(name)) BitConverter.TryWriteBytes(zip.AsSpan(i + 22), size);
+            if (signature == 0x02014b50 && zip.AsSpan(i + 46, name.Length).SequenceEqual(name)) BitConverter.TryWriteBytes(zip.AsSpan(i + 24), size);
+        }
+    }
+
+    [Fact]
+    public void Zip_entries_lying_about_their_size_are_refused_before_allocating()
+    {
+        using var dir = new TestFiles();
+        var root = new PyDict(false, ("w", PyTensor.Of("0", new float[16], 16)));
+        var hugePickle = TorchSaveWriter.Save(root, "a");
+        LieAboutSize(hugePickle, "a/data.pkl", 0x7FFF_FFF0);
+        var e = Assert.Throws<DifModelFileException>(() => TorchCheckpoint.Load(dir.Bytes("a.pt", hugePickle)));
+        Assert.Contains("declares 2147483632 bytes", e.Message);
+
+        var hugeStorage = TorchSaveWriter.Save(root, "b");
+        LieAboutSize(hugeStorage, "b/data/0", 0x7FFF_FFF0);
+        e = Assert.Throws<DifModelFileException>(() => TorchCheckpoint.Load(dir.Bytes("b.pt", hugeStorage)));
+        Assert.Contains("size that lies", e.Message);
+
+        var longerPickle = TorchSaveWriter.Save(root, "c");
+        LieAboutSize(longerPickle, "c/data.pkl", 5000);
+        e = Assert.Throws<DifModelFileException>(() => TorchCheckpoint.Load(dir.Bytes("c.pt", longerPickle)));
+        Assert.StartsWith(dir.PathOf("c.pt"), e.Message);
+    }
+
     [Fact]
     public void A_storage_claiming_a_huge_size_is_refused_without_allocating_it()
     {
