@@ -239,7 +239,7 @@ public sealed class TorchCheckpointTests
     }
 
     [Fact]
-    public void A_self_containing_list_is_read_and_outlined_without_looping()
+    public void A_self_containing_list_reads_as_itself()
     {
         // EMPTY_LIST BINPUT 0, BINGET 0, APPEND: l = []; l.append(l)
         byte[] pickle = [0x80, 2, (byte)']', (byte)'q', 0, (byte)'h', 0, (byte)'a', (byte)'.'];
