@@ -48,6 +48,20 @@ internal static class CommandLine
                            lineage verdicts, attribution, heatmaps (fingerprints are reused unless --refit).
           denoiser-quality [--denoiser FILE] --photos DIR... [--crop 256] [--sigma 15]
                            PSNR gain of a denoiser vs a 3x3 Gaussian blur on held-out photos.
+          import-checkpoint --in FILE --out FILE [--kind auto|denoiser|fingerprint] [--bias FILE.npy|FILE.pt]
+                           [--name NAME] [--denoiser FILE] [--window 20] [--p-at-centre 0.9]
+                           Convert a PyTorch checkpoint (a DnCNN state_dict, or a fingerprint checkpoint of the
+                           published DIF code) to a Dif safetensors file. No pickle code is run.
+          inspect-checkpoint FILE
+                           Outline what a PyTorch checkpoint holds (keys, tensor types and shapes), safely.
+          picture          --out PREFIX (--fingerprint FILE | FILE|DIR...) [--scaling minmax|sigma3] [--denoiser FILE] [--crop 256]
+                           PREFIX-pattern.png and PREFIX-spectrum.png of a fingerprint, or of the mean residual of images.
+          gray-experiment  --out DIR [--architecture unet|cnet|dnet|u1net] [--size 128] [--epochs 1000] [--lr 5e-5]
+                           [--snapshots 100,200,...] [--seed 1] [--device auto]
+                           Fit g_theta to a flat gray image and picture its own artifacts (output, deviation, spectrum).
+          ablation         [--data out/eval] [--condition png] [--generator tconv] [--train 32] [--test 64] [--epochs 100]
+                           [--architectures unet,cnet,dnet,u1net] [--size 256] [--out out/report] [--cache DIR|none]
+                           The supplement's Table C on a Dif evaluation set: each fingerprint architecture and the baseline.
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -76,6 +90,11 @@ internal static class CommandLine
                 "make-dataset" => MakeDataset(a, cts.Token),
                 "preview-generators" => PreviewGenerators(a, cts.Token),
                 "evaluate" => Evaluate(a, cts.Token),
+                "import-checkpoint" => InteropCommands.ImportCheckpoint(a),
+                "inspect-checkpoint" => InteropCommands.InspectCheckpoint(a),
+                "picture" => InteropCommands.Picture(a, cts.Token),
+                "gray-experiment" => InteropCommands.GrayExperiment(a, cts.Token),
+                "ablation" => InteropCommands.Ablation(a, cts.Token),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
             return await Task.FromResult(rc);

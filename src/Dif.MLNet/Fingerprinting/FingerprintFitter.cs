@@ -70,12 +70,12 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
         int length = 3 * size * size;
         var device = DeviceSpec.Resolve(o.Device);
         torch.manual_seed(o.Seed);
-        using var net = new FingerprintUNet();
+        using var net = FingerprintNetworks.Create(o.Architecture);
         net.to(device);
         using var adam = new AdamW(net, o.LearningRate, o.WeightDecay);
         using var noiseScale = Scalars.Of(o.NoiseScale);
         using var jitter = Scalars.Of(o.NoiseJitter);
-        using var z = torch.rand([1, FingerprintUNet.InputChannels, size, size], generator: null).mul_(noiseScale).to(device);
+        using var z = torch.rand(FingerprintNetworks.InputShape(o.Architecture, size), generator: null).mul_(noiseScale).to(device);
 
         var all = real.Select(r => (r, Label: false)).Concat(fake.Select(f => (r: f, Label: true))).ToArray();
         int batch = Math.Min(o.BatchSize, all.Length) / 2 * 2;
