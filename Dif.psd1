@@ -22,6 +22,7 @@
         'New-DifDenoiser'
         'Get-DifLineage'
         'Find-DifSource'
+        'Import-DifCheckpoint'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

@@ -175,3 +175,23 @@ Describe 'Get-DifLineage and Find-DifSource' {
         @($r | Where-Object Source -eq 'periodic').Count | Should -BeGreaterThan @($r | Where-Object Source -eq 'tconv').Count
     }
 }
+
+Describe 'Import-DifCheckpoint' {
+    BeforeAll { $fixtures = Join-Path $RepoRoot 'tests/Dif.MLNet.Tests/Interop/Fixtures' }
+
+    It 'converts a published-style fingerprint checkpoint written by real PyTorch' {
+        $out = Join-Path $TestDrive 'imported.dif.safetensors'
+        $f = Import-DifCheckpoint -LiteralPath (Join-Path $fixtures 'torch113-fingerprint.pt') -OutFile $out -Kind Fingerprint
+        $f.FullName | Should -Be $out
+        $loaded = Export-DifFingerprintImage -Fingerprint $out -OutDirectory (Join-Path $TestDrive 'imported-pictures')
+        $loaded.Count | Should -Be 2
+    }
+
+    It 'refuses a checkpoint whose pickle would run os.system, and writes nothing' {
+        $out = Join-Path $TestDrive 'hostile.dif.safetensors'
+        Import-DifCheckpoint -LiteralPath (Join-Path $fixtures 'torch113-hostile.pt') -OutFile $out -ErrorVariable errs -ErrorAction SilentlyContinue
+        $errs[0].FullyQualifiedErrorId | Should -Be 'DifCheckpointRefused,Dif.PowerShell.Commands.ImportDifCheckpointCommand'
+        $errs[0].Exception.Message | Should -Match 'system'
+        Test-Path $out | Should -BeFalse
+    }
+}

@@ -31,6 +31,8 @@ public static class ErrorIds
     public const string NotEnoughImages = "DifNotEnoughImages";
     /// <summary>A fingerprint was fitted with another denoiser than the one offered (use -ForceDenoiser to score anyway). InvalidOperation; terminating.</summary>
     public const string DenoiserMismatch = "DifDenoiserMismatch";
+    /// <summary>A PyTorch checkpoint was refused (damaged, foreign, or holding code). InvalidData; target: its path.</summary>
+    public const string CheckpointRefused = "DifCheckpointRefused";
     /// <summary>Any other failure Dif reports on purpose (a DifException). NotSpecified.</summary>
     public const string OperationFailed = "DifOperationFailed";
 }
