@@ -1,12 +1,14 @@
 #!/usr/bin/env pwsh
 # From nothing to a verdict table with the Dif PowerShell module, on data made from the bundled photos.
 # Run from the repository after ./run.sh or scripts/setup.sh:   dotnet pwsh examples/verdicts.ps1
-# About 5-10 minutes on 2 CPU cores at the default sizes; -Crop 128 -Train 24 is quicker.
+# About 10-20 minutes on 2 idle CPU cores at the default sizes; -Crop 128 -Train 24 is quicker.
 param(
     [int] $Crop = 256,
     [int] $Train = 32,
     [int] $Test = 16,
     [int] $Epochs = 100,
+    # Small batches give a small training set more optimisation steps per epoch (README, "The evaluation harness").
+    [int] $BatchSize = 16,
     [string] $Work = (Join-Path $PSScriptRoot '../out/verdicts')
 )
 $ErrorActionPreference = 'Stop'
@@ -21,7 +23,7 @@ if ($LASTEXITCODE -ne 0) { throw "make-dataset failed" }
 
 # 2. Fit the generator's fingerprint (progress bar per epoch; Ctrl+C then -Resume continues).
 $fingerprint = New-DifFingerprint -RealPath "$data/png/train/real" -FakePath "$data/png/train/fake/tconv" `
-    -CropSize $Crop -Epochs $Epochs -OutFile (Join-Path $Work 'tconv.dif.safetensors') -Force
+    -CropSize $Crop -Epochs $Epochs -BatchSize $BatchSize -OutFile (Join-Path $Work 'tconv.dif.safetensors') -Force
 $fingerprint | Format-List Name, CropSize, RealCentre, FakeCentre, CalibrationSource, Path
 
 # 3. Verdicts on held-out images the fingerprint has not seen.
@@ -29,6 +31,6 @@ $verdicts = Get-ChildItem "$data/png/test/real", "$data/png/test/fake/tconv" -Fi
     Test-DifImage -Fingerprint $fingerprint
 $verdicts | Format-Table
 
-# 4. How good is it, next to residual averaging on the same images?
+# 4. How good is it on the held-out images? And the pictures of the fingerprint and its spectrum.
 Measure-DifDetector -Fingerprint $fingerprint -RealPath "$data/png/test/real" -FakePath "$data/png/test/fake/tconv" | Format-Table
 $fingerprint | Export-DifFingerprintImage -OutDirectory $Work -Force | ForEach-Object { "Wrote $($_.FullName)" }
