@@ -90,10 +90,7 @@ public sealed class GetDifLineageCommand : DifCmdlet
         {
             foreach (var f in Fingerprint) f.Fingerprint.EnsureDenoiser(denoiser, fingerprintSource: f.Path);
             var progress = new ProgressReporter(this, 1, "Get-DifLineage: residuals");
-            List<float[]> Residuals(IEnumerable<string> files) => ResidualExtraction.FromFiles(denoiser, files.ToList(), options,
-                e => WriteError(DifErrors.FromDif(e, e.FilePath)), new Counter(() => { progress.Finished(); progress.Starting($"{progress.Done} images"); }), Stopping)
-                .Select(r => r.Residual).ToList();
-            var real = Residuals(ResolveInputFiles(RealPath, literal: false));
+            var real = ExtractResiduals(RealPath, denoiser, options, progress);
             var fingerprints = Fingerprint.Select((f, i) => f.Fingerprint.Name is null
                 ? f.Fingerprint.WithName(f.Path is null ? $"#{i + 1}" : FingerprintLibrary.ModelName(f.Path)) : f.Fingerprint).ToList();
             var sets = new List<ModelTestSet>();
@@ -104,7 +101,7 @@ public sealed class GetDifLineageCommand : DifCmdlet
                     ThrowTerminatingError(DifErrors.Record(new ItemNotFoundException($"{folder}: no test images for model '{f.Name}' (FakeRoot needs one folder per model, named like its fingerprint)."),
                         ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound, folder));
                 WriteVerbose($"Test images of {f.Name}: {folder}.");
-                sets.Add(new ModelTestSet(f.Name!, real, Residuals(ImageFiles.In(folder))));
+                sets.Add(new ModelTestSet(f.Name!, real, ExtractResiduals([folder], denoiser, options, progress)));
             }
             progress.Complete();
             var report = LineageReport.Analyse(fingerprints, sets, thresholds, attribution: OutDirectory is not null, cancellationToken: Stopping);
@@ -126,8 +123,4 @@ public sealed class GetDifLineageCommand : DifCmdlet
         }
     }
 
-    private sealed class Counter(Action tick) : IProgress<int>
-    {
-        public void Report(int value) => tick();
-    }
 }

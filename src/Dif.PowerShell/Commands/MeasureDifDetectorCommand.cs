@@ -98,12 +98,7 @@ public sealed class MeasureDifDetectorCommand : DifCmdlet
         {
             if (given) Fingerprint.Fingerprint.EnsureDenoiser(denoiser, fingerprintSource: Fingerprint.Path);
             var progress = new ProgressReporter(this, 1, "Measure-DifDetector: residuals");
-            List<float[]> Residuals(string[] paths)
-            {
-                var files = ResolveInputFiles(paths, literal: false).ToList();
-                return ResidualExtraction.FromFiles(denoiser, files, options, e => WriteError(DifErrors.FromDif(e, e.FilePath)),
-                    new Counter(() => { progress.Finished(); progress.Starting($"{progress.Done} images"); }), Stopping).Select(r => r.Residual).ToList();
-            }
+            List<float[]> Residuals(string[] paths) => ExtractResiduals(paths, denoiser, options, progress);
             var test = new LabelledResiduals(Residuals(RealPath), Residuals(FakePath));
             if (test.Real.Count == 0 || test.Fake.Count == 0)
                 ThrowTerminatingError(DifErrors.Terminating($"Measuring needs test images of both classes; usable: {test.Real.Count} real, {test.Fake.Count} generated.",
@@ -145,8 +140,4 @@ public sealed class MeasureDifDetectorCommand : DifCmdlet
         public double Score(float[] residual) => fingerprint.Fingerprint.Score(residual);
     }
 
-    private sealed class Counter(Action tick) : IProgress<int>
-    {
-        public void Report(int value) => tick();
-    }
 }

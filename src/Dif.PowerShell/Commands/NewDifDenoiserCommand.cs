@@ -79,7 +79,7 @@ public sealed class NewDifDenoiserCommand : DifCmdlet
             WriteVerbose($"Training DnCNN on {photos.Count} photos for {Steps} steps{(File.Exists(checkpoint) ? $", resuming from {checkpoint}" : "")}.");
             var progress = new ProgressReporter(this, 1, "New-DifDenoiser: training");
             progress.Total = Steps;
-            using var denoiser = new DenoiserTrainer(options).Train(photos, null, new StepProgress(p =>
+            using var denoiser = new DenoiserTrainer(options).Train(photos, null, new CallbackProgress<DenoiserTrainingProgress>(p =>
             {
                 progress.Finished();
                 progress.Starting(FormattableString.Invariant($"step {p.Step}/{p.TotalSteps}, loss {p.Loss:G4}"));
@@ -100,8 +100,4 @@ public sealed class NewDifDenoiserCommand : DifCmdlet
         }
     }
 
-    private sealed class StepProgress(Action<DenoiserTrainingProgress> report) : IProgress<DenoiserTrainingProgress>
-    {
-        public void Report(DenoiserTrainingProgress value) => report(value);
-    }
 }

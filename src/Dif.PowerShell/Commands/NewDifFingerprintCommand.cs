@@ -123,23 +123,16 @@ public sealed class NewDifFingerprintCommand : DifCmdlet
             // Asked before the long work, so -WhatIf costs nothing and -Confirm does not interrupt a fit at the end.
             if (!ShouldProcess(outFile, "Fit a fingerprint and write it")) return;
         }
-        var realFiles = ResolveInputFiles(RealPath, literal: false).ToList();
-        var fakeFiles = ResolveInputFiles(FakePath, literal: false).ToList();
         var denoiser = LoadDenoiser(Denoiser, Device);
         var options = new ImageLoadOptions { CropSize = CropSize };
         var progress = new ProgressReporter(this, 1, "New-DifFingerprint: residuals");
-        progress.Total = realFiles.Count + fakeFiles.Count;
-        List<float[]> Residuals(List<string> files) => ResidualExtraction.FromFiles(denoiser, files, options,
-                e => WriteError(DifErrors.FromDif(e, e.FilePath)),
-                new Progress(n => { progress.Finished(); progress.Starting($"{progress.Done} images"); }), Stopping)
-            .Select(r => r.Residual).ToList();
 
         List<float[]> real, fake;
         try
         {
-            WriteVerbose($"Residuals of {realFiles.Count} real and {fakeFiles.Count} generated images at {CropSize}×{CropSize}.");
-            real = Residuals(realFiles);
-            fake = Residuals(fakeFiles);
+            WriteVerbose($"Residuals at {CropSize}×{CropSize}.");
+            real = ExtractResiduals(RealPath, denoiser, options, progress);
+            fake = ExtractResiduals(FakePath, denoiser, options, progress);
             progress.Complete();
             if (real.Count == 0 || fake.Count == 0)
                 ThrowTerminatingError(DifErrors.Terminating($"Fitting needs real and generated images; usable: {real.Count} real, {fake.Count} generated.",
@@ -153,7 +146,7 @@ public sealed class NewDifFingerprintCommand : DifCmdlet
             };
             var epochs = new ProgressReporter(this, 2, "New-DifFingerprint: fitting");
             epochs.Total = Epochs;
-            var fingerprint = new FingerprintFitter(fit).Fit(real, fake, CropSize, denoiser.Identity, new EpochProgress(p =>
+            var fingerprint = new FingerprintFitter(fit).Fit(real, fake, CropSize, denoiser.Identity, new CallbackProgress<FingerprintFitProgress>(p =>
             {
                 epochs.Finished();
                 var line = FormattableString.Invariant($"epoch {p.Epoch}/{p.Epochs}: loss {p.Loss:F3}, ρ real {p.RealCorrelation:F4}, ρ generated {p.FakeCorrelation:F4}");
@@ -179,15 +172,5 @@ public sealed class NewDifFingerprintCommand : DifCmdlet
         {
             ThrowTerminatingError(DifErrors.FromDif(e, outFile));
         }
-    }
-
-    private sealed class Progress(Action<int> report) : IProgress<int>
-    {
-        public void Report(int value) => report(value);
-    }
-
-    private sealed class EpochProgress(Action<FingerprintFitProgress> report) : IProgress<FingerprintFitProgress>
-    {
-        public void Report(FingerprintFitProgress value) => report(value);
     }
 }

@@ -96,6 +96,14 @@ public abstract class DifCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>Residuals of the images <paramref name="paths"/> resolve to (wildcards expanded, folders read),
+    /// one progress tick per image; unusable images get a non-terminating error naming them and are left out.</summary>
+    private protected List<float[]> ExtractResiduals(IEnumerable<string> paths, Denoiser denoiser, ImageLoadOptions options, ProgressReporter progress)
+        => ResidualExtraction.FromFiles(denoiser, ResolveInputFiles(paths, literal: false).ToList(), options,
+                e => WriteError(DifErrors.FromDif(e, e.FilePath)),
+                new CallbackProgress<int>(_ => { progress.Finished(); progress.Starting($"{progress.Done} images"); }), Stopping)
+            .Select(r => r.Residual).ToList();
+
     /// <summary>A file-system path for an output the cmdlet will create (need not exist yet).</summary>
     protected string ResolveOutputPath(string path)
     {
