@@ -70,7 +70,6 @@ public sealed class FindDifSourceCommand : DifCmdlet
     protected override void BeginProcessing()
     {
         var fingerprints = new List<Fingerprinting.Fingerprint>();
-        var transform = new FingerprintTransformationAttribute();
         try
         {
             foreach (var item in Library)
@@ -81,7 +80,7 @@ public sealed class FindDifSourceCommand : DifCmdlet
                     fingerprints.AddRange(FingerprintLibrary.Load(folder, e => WriteWarning($"Skipped {e.Message}")));
                 else
                 {
-                    var f = (DifFingerprint)transform.Transform(new EngineIntrinsicsBridge(this).Intrinsics, value);
+                    var f = (DifFingerprint)FingerprintTransformationAttribute.Convert(value, ResolveOutputPath);
                     fingerprints.Add(f.Fingerprint.Name is null && f.Path is not null ? f.Fingerprint.WithName(FingerprintLibrary.ModelName(f.Path)) : f.Fingerprint);
                 }
             }
@@ -114,11 +113,5 @@ public sealed class FindDifSourceCommand : DifCmdlet
                 WriteError(DifErrors.FromDif(e, file));
             }
         }
-    }
-
-    /// <summary>The cmdlet's engine intrinsics, for reusing the fingerprint argument transformation by hand.</summary>
-    private sealed class EngineIntrinsicsBridge(PSCmdlet cmdlet)
-    {
-        public EngineIntrinsics Intrinsics { get; } = (EngineIntrinsics)cmdlet.GetVariableValue("ExecutionContext");
     }
 }

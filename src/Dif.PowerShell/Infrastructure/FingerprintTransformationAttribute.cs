@@ -11,10 +11,15 @@ public sealed class FingerprintTransformationAttribute : ArgumentTransformationA
 {
     /// <inheritdoc />
     public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
+        => Convert(inputData, path => engineIntrinsics.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
+
+    /// <summary>A DifFingerprint (or an array of them) from an object or a file name; <paramref name="resolve"/>
+    /// turns a PowerShell path into a file-system path.</summary>
+    internal static object Convert(object? inputData, Func<string, string> resolve)
     {
         var value = inputData is PSObject ps ? ps.BaseObject : inputData;
         if (value is DifFingerprint or DifFingerprint[] or null) return value!;
-        if (value is object[] many) return many.Select(x => (DifFingerprint)Transform(engineIntrinsics, x)).ToArray();
+        if (value is object[] many) return many.Select(x => (DifFingerprint)Convert(x, resolve)).ToArray();
         string? path = value switch
         {
             string s => s,
@@ -22,7 +27,7 @@ public sealed class FingerprintTransformationAttribute : ArgumentTransformationA
             _ => null,
         };
         if (path is null) throw new ArgumentTransformationMetadataException($"Cannot use a {value.GetType().Name} as a fingerprint: pass a DifFingerprint or a fingerprint file.");
-        var full = engineIntrinsics.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+        var full = resolve(path);
         try
         {
             return new DifFingerprint(Fingerprint.Load(full), full);
