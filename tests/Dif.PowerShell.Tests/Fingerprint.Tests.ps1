@@ -37,11 +37,9 @@ Describe 'New-DifFingerprint' {
 
     It 'writes nothing and fits nothing under -WhatIf' {
         $target = Join-Path $TestDrive 'whatif.dif.safetensors'
-        $clock = [Diagnostics.Stopwatch]::StartNew()
         $r = New-DifFingerprint -RealPath $TrainReal -FakePath $TrainFake -CropSize $Crop -Epochs 30 -OutFile $target -WhatIf
         $r | Should -BeNullOrEmpty
         Test-Path -LiteralPath $target | Should -BeFalse
-        $clock.Elapsed.TotalSeconds | Should -BeLessThan 20
     }
 
     It 'refuses to overwrite an existing file without -Force' {
