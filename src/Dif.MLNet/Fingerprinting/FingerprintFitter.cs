@@ -178,13 +178,11 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
     internal static Tensor Standardise(IReadOnlyList<float[]> residuals, int length, Device device)
     {
         var result = torch.empty([residuals.Count, length], device: device);
-        using var eps = Scalars.Of(Correlation.Epsilon);
         using (torch.no_grad())
             for (int i = 0; i < residuals.Count; i++)
             {
                 using var scope = NewDisposeScope();
-                var r = torch.tensor(residuals[i], [1, length]).to(device);
-                result[i].copy_(r.Minus(r.mean([1], keepdim: true)).div(r.std(1, unbiased: false, keepdim: true).add(eps)).reshape(length));
+                result[i].copy_(StandardiseRows(torch.tensor(residuals[i], [1, length]).to(device)).reshape(length));
             }
         return result;
     }
@@ -194,8 +192,7 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
     internal static Tensor Correlations(Tensor standardised, Tensor pattern, Scalar length)
     {
         using var scope = NewDisposeScope();
-        using var eps = Scalars.Of(Correlation.Epsilon);
-        var p = pattern.Minus(pattern.mean([1], keepdim: true)).div(pattern.std(1, unbiased: false, keepdim: true).add(eps));
+        var p = StandardiseRows(pattern);
         return standardised.matmul(p.reshape(pattern.shape[1], 1)).reshape(standardised.shape[0]).div(length).MoveToOuterDisposeScope();
     }
 
@@ -216,10 +213,15 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
     internal static Tensor Pearson(Tensor pattern, Tensor rows)
     {
         using var scope = NewDisposeScope();
+        return StandardiseRows(rows).mul(StandardiseRows(pattern)).mean([1]).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Each row minus its mean, divided by its (population) standard deviation + 1e-8: the one
+    /// standardisation every correlation here uses.</summary>
+    private static Tensor StandardiseRows(Tensor rows)
+    {
         using var eps = Scalars.Of(Correlation.Epsilon);
-        var p = pattern.Minus(pattern.mean([1], keepdim: true)).div(pattern.std(1, unbiased: false, keepdim: true).add(eps));
-        var r = rows.Minus(rows.mean([1], keepdim: true)).div(rows.std(1, unbiased: false, keepdim: true).add(eps));
-        return r.mul(p).mean([1]).MoveToOuterDisposeScope();
+        return rows.Minus(rows.mean([1], keepdim: true)).div(rows.std(1, unbiased: false, keepdim: true).add(eps));
     }
 }
 
