@@ -31,6 +31,8 @@ internal static class CommandLine
                            Train a DnCNN denoiser on real photos (resumes from --checkpoint).
           train-generators [--out models/generators] [--steps 400]
                            Train the evaluation generators (README, "Evaluation data").
+          train-checkpoints [--out models/generators/checkpoints] [--steps 1500] [--every 300]
+                           Train the tconv parent again, saving tconv@STEP snapshots (checkpoint lineage).
           make-dataset     [--out out/eval] [--generators models/generators] [--size 256] [--train 128]
                            [--test 128] [--strength 1] [--seed 1] [--conditions png,jpeg96] [--robustness yes]
                            [--only tconv,bilinear,...,periodic]
@@ -87,6 +89,7 @@ internal static class CommandLine
                 "train-denoiser" => TrainDenoiser(a, cts.Token),
                 "denoiser-quality" => DenoiserQualityCommand(a),
                 "train-generators" => TrainGenerators(a, cts.Token),
+                "train-checkpoints" => TrainCheckpoints(a, cts.Token),
                 "make-dataset" => MakeDataset(a, cts.Token),
                 "preview-generators" => PreviewGenerators(a, cts.Token),
                 "evaluate" => Evaluate(a, cts.Token),
@@ -223,6 +226,18 @@ internal static class CommandLine
         return 0;
     }
 
+    private static int TrainCheckpoints(Arguments a, CancellationToken ct)
+    {
+        var root = RepositoryRoot();
+        var output = a.String("out", Path.Combine(root, "models", "generators", "checkpoints"))!;
+        int steps = a.Int("steps", 1500), every = a.Int("every", 300);
+        a.RejectUnknown();
+        var names = Dif.Evaluation.GeneratorFamily.TrainCheckpoints(Path.Combine(root, "data", "photos", "denoiser-train"), output, steps, every,
+            new SyncProgress<string>(Console.WriteLine), ct);
+        Console.WriteLine($"Wrote {names.Count} checkpoints to {Path.GetFullPath(output)}: {string.Join(",", names)}");
+        return 0;
+    }
+
     private static int MakeDataset(Arguments a, CancellationToken ct)
     {
         var root = RepositoryRoot();
@@ -240,7 +255,10 @@ internal static class CommandLine
         };
         var only = a.String("only", string.Join(",", Dif.Evaluation.GeneratorFamily.Names))!.Split(',', StringSplitOptions.RemoveEmptyEntries);
         a.RejectUnknown();
-        var known = Dif.Evaluation.GeneratorFamily.Names.Append(Dif.Evaluation.PeriodicTrace.TraceName).ToList();
+        // Known: the family, the periodic control, and any generator file in the folder (e.g. checkpoints).
+        var known = Dif.Evaluation.GeneratorFamily.Names.Append(Dif.Evaluation.PeriodicTrace.TraceName)
+            .Concat(Directory.Exists(generatorFolder) ? Directory.EnumerateFiles(generatorFolder, "*.safetensors").Select(f => Path.GetFileName(f)[..^".safetensors".Length]) : [])
+            .Distinct().ToList();
         var unknown = only.Except(known).ToList();
         if (unknown.Count > 0) throw new UsageException($"unknown generator(s) {string.Join(", ", unknown)}; known: {string.Join(", ", known)}");
         // 'periodic' is a synthetic control with a known trace (PeriodicTrace), not a generator network.

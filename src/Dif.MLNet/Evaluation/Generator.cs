@@ -63,8 +63,13 @@ public sealed class Generator : IDisposable, IImageSynthesiser
         return Network.forward(x).clamp_(0, 1).data<float>().ToArray();
     }
 
-    /// <summary>Trains the generator to reconstruct crops of <paramref name="photos"/> (L1 loss, Adam).</summary>
-    public void Train(TrainingPhotos photos, GeneratorTrainingOptions options, IProgress<(int Step, double Loss)>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>Trains the generator to reconstruct crops of <paramref name="photos"/> (L1 loss, Adam).
+    /// <paramref name="checkpoint"/>, if given, is called with the steps done every
+    /// <see cref="GeneratorTrainingOptions.CheckpointEvery"/> steps (the generator is in evaluation mode
+    /// during the call, so it may <see cref="Save"/> or <see cref="Generate"/>): the snapshots of one
+    /// training run for checkpoint lineage.</summary>
+    public void Train(TrainingPhotos photos, GeneratorTrainingOptions options, IProgress<(int Step, double Loss)>? progress = null,
+                      CancellationToken cancellationToken = default, Action<int>? checkpoint = null)
     {
         int p = options.PatchSize, n = options.BatchSize;
         var buffer = new float[n * 3 * p * p];
@@ -83,25 +88,40 @@ public sealed class Generator : IDisposable, IImageSynthesiser
             adam.Step();
             lossSum += loss.item<float>();
             if ((step + 1) % 50 == 0) { progress?.Report((step + 1, lossSum / 50)); lossSum = 0; }
+            if (checkpoint is not null && options.CheckpointEvery > 0 && (step + 1) % options.CheckpointEvery == 0)
+            {
+                Network.eval();
+                var saved = new Dictionary<string, string>(metadata);
+                RecordTraining(photos, options, step + 1);
+                checkpoint(step + 1);
+                metadata.Clear();
+                foreach (var (k, v) in saved) metadata[k] = v;
+            }
         }
         Network.eval();
+        RecordTraining(photos, options, options.Steps);
+    }
+
+    private void RecordTraining(TrainingPhotos photos, GeneratorTrainingOptions options, int stepsDone)
+    {
         var history = metadata.TryGetValue("training", out var t) ? t + " | " : "";
         metadata["training"] = history + JsonSerializer.Serialize(new
         {
-            steps = options.Steps, patch = p, batch = n, lr = options.LearningRate, seed = options.Seed, loss = "L1",
+            steps = stepsDone, patch = options.PatchSize, batch = options.BatchSize, lr = options.LearningRate, seed = options.Seed, loss = "L1",
             photos = photos.Paths.Select(Path.GetFileName).ToArray(),
         });
     }
 
-    /// <summary>Writes the generator as safetensors (atomically).</summary>
-    public void Save(string path)
+    /// <summary>Writes the generator as safetensors (atomically), under <paramref name="name"/> if given
+    /// (a checkpoint's name) or its own.</summary>
+    public void Save(string path, string? name = null)
     {
         var tensors = ModuleWeights.Export(Network);
         var meta = new Dictionary<string, string>(metadata)
         {
             ["format"] = FileFormat,
             ["format_version"] = "1",
-            ["name"] = Name,
+            ["name"] = name ?? Name,
             ["upsampling"] = Upsampling.ToString(),
             ["content_sha256"] = ModuleWeights.ContentHash(tensors),
         };
@@ -140,4 +160,6 @@ public sealed class GeneratorTrainingOptions
     public double LearningRate { get; set; } = 1e-3;
     /// <summary>Seed of the crops.</summary>
     public int Seed { get; set; } = 1;
+    /// <summary>Steps between checkpoint callbacks (0: none).</summary>
+    public int CheckpointEvery { get; set; }
 }

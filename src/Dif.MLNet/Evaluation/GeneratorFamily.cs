@@ -51,4 +51,33 @@ public static class GeneratorFamily
         using (var child = parent.Derive(Child)) Fit(child, childPhotos, new GeneratorTrainingOptions { Steps = childSteps, Seed = 3 });
         using (var twin = Generator.Create(Twin, Upsampling.TransposedConv, seed: 2)) Fit(twin, parentPhotos, new GeneratorTrainingOptions { Steps = steps, Seed = 2 });
     }
+
+    /// <summary>The name of the checkpoint of run <paramref name="run"/> after <paramref name="step"/> steps,
+    /// e.g. <c>tconv@0300</c>.</summary>
+    public static string CheckpointName(string run, int step) => FormattableString.Invariant($"{run}@{step:D4}");
+
+    /// <summary>Checkpoint lineage (supplement Fig. H): trains the transposed-conv parent again with its own
+    /// recipe (seed 1, parent photos) and writes a snapshot every <paramref name="every"/> steps as
+    /// <c>tconv@STEP.safetensors</c> into <paramref name="outputFolder"/>. With the parent's step count the
+    /// last snapshot has the parent's weights. Returns the checkpoint names in training order.</summary>
+    public static IReadOnlyList<string> TrainCheckpoints(string photoFolder, string outputFolder, int steps, int every,
+                                                         IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (every < 1 || every > steps) throw new ArgumentException($"every must be in 1..{steps} (got {every}).", nameof(every));
+        Directory.CreateDirectory(outputFolder);
+        var photos = TrainingPhotos.Load(ParentPhotos.Select(p => Path.Combine(photoFolder, p)));
+        var names = new List<string>();
+        using var run = Generator.Create(TransposedConv, Upsampling.TransposedConv, seed: 1);
+        run.Train(photos, new GeneratorTrainingOptions { Steps = steps, Seed = 1, CheckpointEvery = every },
+            new Progress<(int Step, double Loss)>(r => progress?.Report($"{run.Name}: step {r.Step}/{steps} L1 {r.Loss:F4}")),
+            cancellationToken,
+            step =>
+            {
+                var name = CheckpointName(run.Name, step);
+                run.Save(Path.Combine(outputFolder, name + ".safetensors"), name);
+                names.Add(name);
+                progress?.Report($"{name}: saved");
+            });
+        return names;
+    }
 }
