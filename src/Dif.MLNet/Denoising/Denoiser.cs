@@ -115,11 +115,7 @@ public sealed class Denoiser : IDisposable
     private (Dictionary<string, SafeTensor>, Dictionary<string, string>) ToFile()
     {
         var tensors = ModuleWeights.Export(Network);
-        if (bias is not null)
-        {
-            using var cpu = bias.cpu().contiguous();
-            tensors[BiasTensorName] = SafeTensor.FromFloats(cpu.data<float>().ToArray(), cpu.shape);
-        }
+        if (bias is not null) tensors[BiasTensorName] = ModuleWeights.ToSafeTensor(bias);
         var meta = new Dictionary<string, string>(metadata)
         {
             ["format"] = FileFormat,

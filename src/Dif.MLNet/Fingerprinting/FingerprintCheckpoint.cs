@@ -30,8 +30,8 @@ internal static class FingerprintCheckpoint
     {
         var tensors = ModuleWeights.Export(net, "model.");
         foreach (var (k, v) in adam.ExportState()) tensors[k] = v;
-        tensors["z"] = Floats(z);
-        tensors["ema"] = Floats(state.Ema!);
+        tensors["z"] = ModuleWeights.ToSafeTensor(z);
+        tensors["ema"] = ModuleWeights.ToSafeTensor(state.Ema!);
         SafeTensors.Write(path, tensors, new Dictionary<string, string>
         {
             ["format"] = Format,
@@ -73,12 +73,6 @@ internal static class FingerprintCheckpoint
 
     private static IEnumerable<double> Doubles(string text)
         => text.Length == 0 ? [] : text.Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture));
-
-    private static SafeTensor Floats(Tensor t)
-    {
-        using var cpu = t.detach().cpu().contiguous();
-        return SafeTensor.FromFloats(cpu.data<float>().ToArray(), cpu.shape);
-    }
 
     private static Tensor Tensor(IReadOnlyDictionary<string, SafeTensor> tensors, string name, long[] shape, string path)
     {

@@ -8,6 +8,13 @@ namespace Dif.Persistence;
 /// checking names, shapes and values on the way in.</summary>
 public static class ModuleWeights
 {
+    /// <summary>One float tensor (any device) as a float32 safetensors entry.</summary>
+    public static SafeTensor ToSafeTensor(Tensor t)
+    {
+        using var cpu = t.detach().cpu().contiguous();
+        return SafeTensor.FromFloats(cpu.to_type(ScalarType.Float32).data<float>().ToArray(), cpu.shape);
+    }
+
     /// <summary>The module's state (parameters and buffers) as safetensors entries, prefixed.</summary>
     public static Dictionary<string, SafeTensor> Export(nn.Module module, string prefix = "")
     {

@@ -82,8 +82,8 @@ public sealed class AdamW : IDisposable
         };
         for (int i = 0; i < parameters.Count; i++)
         {
-            result[$"optim.m.{parameters[i].Name}"] = ToSafe(m[i]);
-            result[$"optim.v.{parameters[i].Name}"] = ToSafe(v[i]);
+            result[$"optim.m.{parameters[i].Name}"] = ModuleWeights.ToSafeTensor(m[i]);
+            result[$"optim.v.{parameters[i].Name}"] = ModuleWeights.ToSafeTensor(v[i]);
         }
         return result;
     }
@@ -107,12 +107,6 @@ public sealed class AdamW : IDisposable
             using var src = tensor(e.ToFloats(), target.shape);
             target.copy_(src);
         }
-    }
-
-    private static SafeTensor ToSafe(Tensor t)
-    {
-        using var cpu = t.detach().cpu().contiguous();
-        return SafeTensor.FromFloats(cpu.data<float>().ToArray(), cpu.shape);
     }
 
     /// <inheritdoc />
