@@ -118,3 +118,45 @@ public sealed class InferenceLayoutTests
         }
     }
 }
+
+/// <summary>Batched residual extraction from files (used by `dif fit` and the evaluation harness) gives each file
+/// the residual it gets alone, in order, and still skips bad files one by one.</summary>
+public sealed class BatchedExtractionTests : IDisposable
+{
+    private readonly TestFiles files = new();
+    public void Dispose() => files.Dispose();
+
+    [Fact]
+    public void Files_in_batches_get_the_residuals_they_get_alone_in_order_and_bad_files_are_skipped()
+    {
+        using var d = Denoiser.LoadDefault("cpu");
+        var options = new ImageLoadOptions { CropSize = 32 };
+        var paths = new List<string>();
+        for (int i = 0; i < 6; i++)
+        {
+            if (i == 2) { var bad = files.PathOf("02-not-an-image.png"); File.WriteAllText(bad, "not an image"); paths.Add(bad); }
+            paths.Add(files.Png($"{i + 10}.png", 40, 36, seed: i + 1));
+        }
+        paths.Add(files.PathOf("99-missing.png"));
+        var skipped = new List<DifImageException>();
+        var reports = new List<int>();
+        var result = ResidualExtraction.FromFiles(d, paths, options, skipped.Add, new SyncReports(reports), batchSize: 4);
+
+        Assert.Equal(paths.Where(p => !p.Contains("not-an-image") && !p.Contains("missing")), result.Select(r => r.Path));
+        Assert.Equal(2, skipped.Count);
+        Assert.Equal(paths.Count, reports[^1]);
+        Assert.Equal(reports.Order(), reports);
+        foreach (var r in result)
+        {
+            var alone = d.ExtractResidual(ImageLoader.Load(r.Path, options));
+            double maxDiff = alone.Zip(r.Residual, (a, b) => Math.Abs(a - b)).Max();
+            Assert.True(maxDiff <= 1e-5, $"{Path.GetFileName(r.Path)}: max |batched − alone| = {maxDiff:E2}");
+        }
+        Assert.Throws<DifImageException>(() => ResidualExtraction.FromFiles(d, paths, options, skipped: null, batchSize: 4));
+    }
+
+    private sealed class SyncReports(List<int> into) : IProgress<int>
+    {
+        public void Report(int value) => into.Add(value);
+    }
+}
