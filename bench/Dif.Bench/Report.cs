@@ -9,6 +9,7 @@ namespace Dif.Bench;
 internal static class Report
 {
     private static string F(double v, string format) => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "n/a";
+    private static string Signed(double v) => (v >= 0 ? "+" : "−") + Math.Abs(v).ToString("F1", CultureInfo.InvariantCulture);
     private static string Met(bool? ok) => ok switch { true => "yes", false => "**no**", null => "n/a" };
     private static bool? AtLeast(double v, double target) => double.IsFinite(v) ? v >= target : null;
     private static bool? AtMost(double v, double target) => double.IsFinite(v) ? v <= target : null;
@@ -92,7 +93,7 @@ internal static class Report
                 double growth = (double)sc.RssAt[b] / sc.RssAt[a] - 1;
                 double growthGc = (double)sc.RssAfterGcAt[b] / sc.RssAfterGcAt[a] - 1;
                 L(string.Create(CultureInfo.InvariantCulture,
-                    $"| RSS after scoring {a} → {b} images (after a full GC: {sc.RssAfterGcAt[a] / 1e6:F0} → {sc.RssAfterGcAt[b] / 1e6:F0} MB, {100 * growthGc:+0.0;-0.0}%) | {sc.RssAt[a] / 1e6:F0} → {sc.RssAt[b] / 1e6:F0} MB ({100 * growth:+0.0;-0.0}%) | | | within 10% (at 200 → 2000) | {Met(AtMost(Math.Abs(growth), 0.10))}{(a == 200 && b == 2000 ? "" : " (not 200 → 2000)")} |"));
+                    $"| RSS after scoring {a} → {b} images (after a full GC: {sc.RssAfterGcAt[a] / 1e6:F0} → {sc.RssAfterGcAt[b] / 1e6:F0} MB, {Signed(100 * growthGc)}%) | {sc.RssAt[a] / 1e6:F0} → {sc.RssAt[b] / 1e6:F0} MB ({Signed(100 * growth)}%) | | | within 10% (at 200 → 2000) | {Met(AtMost(Math.Abs(growth), 0.10))}{(a == 200 && b == 2000 ? "" : " (not 200 → 2000)")} |"));
             }
         }
         L();
