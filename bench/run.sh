@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Dif's benchmark, one command:
 #
-#   bash bench/run.sh            # standard: 3 rounds vs PyTorch, `dif fit` on 256 images, scoring 400 images (~25 min on 2 quiet cores)
-#   bash bench/run.sh --quick    # smoke run: 1 short round, a 32-image 2-epoch fit, 40 scored images (~4 min)
-#   bash bench/run.sh --full     # standard + `dif fit` on 1024 images (100 epochs) + scoring 2,000 images (~1.5 h)
+#   bash bench/run.sh            # standard: 3 rounds vs PyTorch, `dif fit` on 256 images, scoring 400 images
+#                                # (~10 min on 2 quiet cores; ~30 min on a busy machine)
+#   bash bench/run.sh --quick    # smoke run: 1 short round, a 32-image 2-epoch fit, 40 scored images (~2-4 min)
+#   bash bench/run.sh --full     # standard + `dif fit` on 1024 images (100 epochs) + scoring 2,000 images
+#                                # (~35 min on 2 quiet cores: the 1024-image fit alone ~13 min)
 #
 # It installs what it needs (bench/setup.sh: Debian's python3-torch for the PyTorch reference, a Release build),
 # then runs bench/Dif.Bench, which runs PyTorch's reference (torch_reference.py) and Dif's measures in the same
