@@ -12,10 +12,10 @@ public sealed record FileResidual(string Path, float[] Residual);
 /// than ending the batch, progress after each batch, cancellation between files.</summary>
 public static class ResidualExtraction
 {
-    /// <summary>Images per DnCNN call. On 2 CPU cores at 256², a batch of 8 measured ~1.4× the images/s of
-    /// single images (0.54 vs 0.77 CPU-seconds per image, <c>Dif.Bench ab-dncnn</c>); residuals are the same
-    /// within float rounding (tests/Dif.MLNet.Tests/Performance). A batch of 8 at 256² holds ~0.3 GB of
-    /// activations.</summary>
+    /// <summary>Images per DnCNN call. On 2 CPU cores at 256², a batch of 8 measured 1.07× the images/s of
+    /// single images on a quiet machine (4.23 vs 3.97, bench/run.sh) and needed ~30% fewer CPU-seconds per
+    /// image on a busy one (0.54 vs 0.77, <c>Dif.Bench ab-dncnn</c>); residuals are the same within float
+    /// rounding (tests/Dif.MLNet.Tests/Performance). A batch of 8 at 256² holds ~0.3 GB of activations.</summary>
     public const int DefaultBatchSize = 8;
 
     /// <summary>Extracts the residual of every readable file in <paramref name="files"/>, in order.</summary>
