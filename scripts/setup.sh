@@ -7,5 +7,8 @@ cd "$(dirname "$0")/.."
 bash scripts/prereqs.sh
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-echo "[dif] restoring and building (Release) ..." >&2
+echo "[dif] restoring tools (pwsh) and Pester ..." >&2
+dotnet tool restore >/dev/null
+dotnet restore tests/Dif.PowerShell.Tests/PesterRestore.csproj -nologo -v quiet
+echo "[dif] restoring and building (Release; the PowerShell module folder is out/module/Dif) ..." >&2
 dotnet build Dif.sln -c Release -nologo -v quiet -clp:ErrorsOnly

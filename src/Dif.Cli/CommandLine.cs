@@ -33,11 +33,12 @@ internal static class CommandLine
                            Train the evaluation generators (README, "Evaluation data").
           make-dataset     [--out out/eval] [--generators models/generators] [--size 256] [--train 128]
                            [--test 128] [--strength 1] [--seed 1] [--conditions png,jpeg96] [--robustness yes]
+                           [--only tconv,bilinear,...,periodic]
                            Write the evaluation sets (real/ and fake/GENERATOR/ folders).
           preview-generators [--out docs/images] [--generators models/generators]
                            Side-by-side and spectrum pictures of the evaluation generators.
           evaluate         [--data out/eval] [--condition png] [--generator tconv[,bilinear,...]] [--train 16,32,64,128]
-                           [--test 128] [--size 256] [--epochs 100] [--out out/report] [--cache DIR|none]
+                           [--test 128] [--size 256] [--epochs 100] [--batch 64] [--out out/report] [--cache DIR|none]
                            Fit the detectors on a set's train split and report on its test split
                            (residuals are cached in DATA/.residual-cache unless --cache none).
           lineage          [--data out/eval] [--condition png] [--generators tconv,bilinear,...] [--train 128]
@@ -47,6 +48,20 @@ internal static class CommandLine
                            lineage verdicts, attribution, heatmaps (fingerprints are reused unless --refit).
           denoiser-quality [--denoiser FILE] --photos DIR... [--crop 256] [--sigma 15]
                            PSNR gain of a denoiser vs a 3x3 Gaussian blur on held-out photos.
+          import-checkpoint --in FILE --out FILE [--kind auto|denoiser|fingerprint] [--bias FILE.npy|FILE.pt]
+                           [--name NAME] [--denoiser FILE] [--window 20] [--p-at-centre 0.9]
+                           Convert a PyTorch checkpoint (a DnCNN state_dict, or a fingerprint checkpoint of the
+                           published DIF code) to a Dif safetensors file. No pickle code is run.
+          inspect-checkpoint FILE
+                           Outline what a PyTorch checkpoint holds (keys, tensor types and shapes), safely.
+          picture          --out PREFIX (--fingerprint FILE | FILE|DIR...) [--scaling minmax|sigma3] [--denoiser FILE] [--crop 256]
+                           PREFIX-pattern.png and PREFIX-spectrum.png of a fingerprint, or of the mean residual of images.
+          gray-experiment  --out DIR [--architecture unet|cnet|dnet|u1net] [--size 128] [--epochs 1000] [--lr 5e-5]
+                           [--snapshots 100,200,...] [--seed 1] [--device auto]
+                           Fit g_theta to a flat gray image and picture its own artifacts (output, deviation, spectrum).
+          ablation         [--data out/eval] [--condition png] [--generator tconv] [--train 32] [--test 64] [--epochs 100]
+                           [--architectures unet,cnet,dnet,u1net] [--size 256] [--out out/report] [--cache DIR|none]
+                           The supplement's Table C on a Dif evaluation set: each fingerprint architecture and the baseline.
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -75,6 +90,11 @@ internal static class CommandLine
                 "make-dataset" => MakeDataset(a, cts.Token),
                 "preview-generators" => PreviewGenerators(a, cts.Token),
                 "evaluate" => Evaluate(a, cts.Token),
+                "import-checkpoint" => InteropCommands.ImportCheckpoint(a),
+                "inspect-checkpoint" => InteropCommands.InspectCheckpoint(a),
+                "picture" => InteropCommands.Picture(a, cts.Token),
+                "gray-experiment" => InteropCommands.GrayExperiment(a, cts.Token),
+                "ablation" => InteropCommands.Ablation(a, cts.Token),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
             return await Task.FromResult(rc);
@@ -218,9 +238,14 @@ internal static class CommandLine
             Conditions = a.String("conditions", "png,jpeg96")!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Dif.Evaluation.Condition.Parse).ToList(),
             TestOnlyConditions = a.String("robustness", "no") == "yes" ? Dif.Evaluation.Condition.Robustness : [],
         };
+        var only = a.String("only", string.Join(",", Dif.Evaluation.GeneratorFamily.Names))!.Split(',', StringSplitOptions.RemoveEmptyEntries);
         a.RejectUnknown();
-        var generators = Dif.Evaluation.GeneratorFamily.Names
-            .Select(n => Dif.Evaluation.Generator.Load(Path.Combine(generatorFolder, n + ".safetensors"))).ToList();
+        var known = Dif.Evaluation.GeneratorFamily.Names.Append(Dif.Evaluation.PeriodicTrace.TraceName).ToList();
+        var unknown = only.Except(known).ToList();
+        if (unknown.Count > 0) throw new UsageException($"unknown generator(s) {string.Join(", ", unknown)}; known: {string.Join(", ", known)}");
+        // 'periodic' is a synthetic control with a known trace (PeriodicTrace), not a generator network.
+        var generators = only.Select(n => n == Dif.Evaluation.PeriodicTrace.TraceName ? (Dif.Evaluation.IImageSynthesiser)new Dif.Evaluation.PeriodicTrace()
+            : Dif.Evaluation.Generator.Load(Path.Combine(generatorFolder, n + ".safetensors"))).ToList();
         try
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -228,7 +253,7 @@ internal static class CommandLine
                 new SyncProgress<string>(Console.WriteLine), ct);
             Console.WriteLine($"Wrote {n} images to {Path.GetFullPath(output)} in {clock.Elapsed.TotalSeconds:F0} s.");
         }
-        finally { foreach (var g in generators) g.Dispose(); }
+        finally { foreach (var g in generators.OfType<IDisposable>()) g.Dispose(); }
         return 0;
     }
 
@@ -258,6 +283,7 @@ internal static class CommandLine
         var output = a.String("out", "out/report")!;
         var denoiserPath = a.String("denoiser");
         int epochs = a.Int("epochs", 100);
+        int batchSize = a.Int("batch", 64);
         var cache = a.String("cache", Path.Combine(data, ".residual-cache"));
         if (cache == "none") cache = null;
         a.RejectUnknown();
@@ -273,7 +299,7 @@ internal static class CommandLine
         var trainReal = Load(Dif.Evaluation.EvaluationDataset.RealFolder(data, condition, "train"), trainCounts.Max());
         var testReal = Load(Dif.Evaluation.EvaluationDataset.RealFolder(data, condition, "test"), testCount);
         // CalibrationFraction 0: both detectors fit on exactly the same images (accuracy and AUC do not use the calibration).
-        var fit = new Dif.Fingerprinting.FingerprintFitOptions { Epochs = epochs, CalibrationFraction = 0 };
+        var fit = new Dif.Fingerprinting.FingerprintFitOptions { Epochs = epochs, BatchSize = batchSize, CalibrationFraction = 0 };
         var fitProgress = new SyncProgress<Dif.Fingerprinting.FingerprintFitProgress>(p =>
             { if (p.Epoch % 10 == 0 || p.Epoch == p.Epochs) Console.Error.WriteLine(FormattableString.Invariant($"  fingerprint epoch {p.Epoch}/{p.Epochs}: loss {p.Loss:F3}, rho real {p.RealCorrelation:F4}, rho generated {p.FakeCorrelation:F4} ({clock.Elapsed.TotalSeconds:F0} s)")); });
         Directory.CreateDirectory(output);
@@ -287,8 +313,9 @@ internal static class CommandLine
             var stem = Path.Combine(output, $"{generator}-{condition}");
             Dif.Persistence.AtomicFile.Write(stem + ".md", s => s.Write(System.Text.Encoding.UTF8.GetBytes(report.ToMarkdown())));
             Dif.Persistence.AtomicFile.Write(stem + ".json", s => s.Write(System.Text.Encoding.UTF8.GetBytes(report.ToJson())));
+            var histograms = Dif.Evaluation.ScoreHistogram.WriteAll(report, output, $"{generator}-{condition}");
             Console.WriteLine(report.ToMarkdown());
-            Console.WriteLine($"Written {stem}.md and {stem}.json ({clock.Elapsed.TotalSeconds:F0} s)");
+            Console.WriteLine($"Written {stem}.md, {stem}.json and {histograms.Count} score histograms ({clock.Elapsed.TotalSeconds:F0} s)");
         }
         return 0;
     }

@@ -58,6 +58,7 @@ internal static class FingerprintCommands
         fingerprint.Save(stem + ".dif.safetensors");
         FingerprintImages.WritePattern(fingerprint, stem + "-fingerprint.png");
         FingerprintImages.WriteSpectrum(fingerprint, stem + "-spectrum.png");
+        ScoreHistogram.WriteAll(report, outDir, generatorName + "-scores");
         Console.WriteLine();
         Console.WriteLine(report.ToMarkdown());
         Console.WriteLine($"Fingerprint: {Path.GetFullPath(stem + ".dif.safetensors")}");

@@ -32,8 +32,8 @@ internal static class NativeSetup
     }
 
     /// <summary>A DnCNN activation at 256² is ~20 MB. glibc serves blocks that large with a fresh mmap and
-    /// unmaps them on free, so every layer of every image page-faults its memory in again: measured on an
-    /// evaluation run, a third of the CPU time went to the kernel (19 M minor faults for 400 images). Raising
+    /// unmaps them on free, so every layer of every image page-faults its memory in again (an evaluation run
+    /// here spent about a third of its CPU time in the kernel; the benchmark is where to measure it). Raising
     /// the mmap threshold to glibc's maximum and not trimming the heap keeps those blocks for reuse.
     /// Blocks over that maximum (32 MB) would still be mmapped and faulted in afresh on every use: a batch of 8
     /// images at 256² has 156 MB activations, and measured with <c>Dif.Bench ab-dncnn --batch 8</c> it ran at

@@ -38,7 +38,7 @@ public static class EvaluationDataset
     public static string FakeFolder(string root, string condition, string split, string generator) => Path.Combine(root, condition, split, "fake", generator);
 
     /// <summary>Writes the sets; returns the number of files written.</summary>
-    public static int Write(string photoFolder, IReadOnlyList<Generator> generators, string outputFolder, DatasetOptions options,
+    public static int Write(string photoFolder, IReadOnlyList<IImageSynthesiser> generators, string outputFolder, DatasetOptions options,
                             IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
         if (options.Size % 16 != 0) throw new ArgumentException("Size must be a multiple of 16.");
@@ -79,7 +79,7 @@ public static class EvaluationDataset
 
     /// <summary>One image of the set: a crop (made at S/resize when resizing), optionally re-synthesised
     /// by <paramref name="generator"/> and blended, then resized and cropped per the condition.</summary>
-    public static (string Name, Image<Rgb24> Image) MakeImage(RealCrops crops, Condition condition, DatasetOptions options, int seed, int index, Generator? generator)
+    public static (string Name, Image<Rgb24> Image) MakeImage(RealCrops crops, Condition condition, DatasetOptions options, int seed, int index, IImageSynthesiser? generator)
     {
         int s = options.Size;
         int work = condition.ResizeFactor < 1 ? (int)Math.Round(s / condition.ResizeFactor / 4) * 4 : s;

@@ -13,7 +13,10 @@ namespace Dif.Evaluation;
 /// <param name="TrainPerClass">Training images per class it was fitted on.</param>
 /// <param name="Confusion">Decisions at score 0.</param>
 /// <param name="Auc">Area under the ROC curve.</param>
-public sealed record DetectorResult(string Detector, int TrainPerClass, Confusion Confusion, double Auc)
+/// <param name="RealScores">Scores of the real test images.</param>
+/// <param name="FakeScores">Scores of the generated test images.</param>
+public sealed record DetectorResult(string Detector, int TrainPerClass, Confusion Confusion, double Auc,
+                                    IReadOnlyList<double>? RealScores = null, IReadOnlyList<double>? FakeScores = null)
 {
     /// <summary>Balanced accuracy (mean of real and generated accuracy).</summary>
     public double BalancedAccuracy => Confusion.BalancedAccuracy;
@@ -59,6 +62,7 @@ public sealed record HarnessReport(string Title, int TestReal, int TestFake, IRe
             detector = r.Detector, train_per_class = r.TrainPerClass, balanced_accuracy = r.BalancedAccuracy, auc = r.Auc,
             real_accuracy = r.Confusion.RealAccuracy, fake_accuracy = r.Confusion.FakeAccuracy,
             confusion = new { tp = r.Confusion.TruePositives, fn = r.Confusion.FalseNegatives, tn = r.Confusion.TrueNegatives, fp = r.Confusion.FalsePositives },
+            real_scores = r.RealScores, fake_scores = r.FakeScores,
         }),
     }, new JsonSerializerOptions { WriteIndented = true });
 }
@@ -89,6 +93,7 @@ public static class EvaluationHarness
         }
         // In batches (ResidualExtraction.DefaultBatchSize): once large blocks stopped being mmapped afresh
         // (NativeSetup), batches of 8 beat single images (1.07× images/s quiet, ~30% less CPU per image busy).
+        // A bad file ends the run: evaluation sets are made by the project.
         var result = ResidualExtraction.FromFiles(denoiser, files, options, cancellationToken: cancellationToken).Select(r => r.Residual).ToList();
         if (cacheFile is not null && result.Count > 0)
         {
@@ -128,7 +133,8 @@ public static class EvaluationHarness
                 var detector = make();
                 detector.Fit(train.Real.Take(n).ToList(), train.Fake.Take(n).ToList(), cancellationToken);
                 var scores = test.Real.Concat(test.Fake).Select(detector.Score).ToArray();
-                results.Add(new DetectorResult(detector.Name, n, DetectionMetrics.Confusion(scores, labels), DetectionMetrics.Auc(scores, labels)));
+                results.Add(new DetectorResult(detector.Name, n, DetectionMetrics.Confusion(scores, labels), DetectionMetrics.Auc(scores, labels),
+                                               scores[..test.Real.Count], scores[test.Real.Count..]));
             }
         }
         return new HarnessReport(title, test.Real.Count, test.Fake.Count, results);

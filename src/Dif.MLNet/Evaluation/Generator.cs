@@ -11,7 +11,7 @@ namespace Dif.Evaluation;
 
 /// <summary>A named evaluation generator (<see cref="GeneratorNet"/>) with its file format: the fakes
 /// of Dif's evaluation data come from these.</summary>
-public sealed class Generator : IDisposable
+public sealed class Generator : IDisposable, IImageSynthesiser
 {
     /// <summary>The <c>format</c> value of a generator file.</summary>
     public const string FileFormat = "dif-generator";

@@ -5,7 +5,8 @@ namespace Dif.Fingerprinting;
 public sealed class DifFingerprintDetector(FingerprintFitOptions? options = null, IProgress<FingerprintFitProgress>? progress = null) : IResidualDetector
 {
     /// <inheritdoc />
-    public string Name => "Dif fingerprint";
+    public string Name => options?.Architecture is { } a && a != FingerprintArchitecture.UNet
+        ? $"Dif fingerprint ({FingerprintNetworks.DisplayName(a)})" : "Dif fingerprint";
 
     /// <summary>The fitted fingerprint (null before <see cref="Fit"/>).</summary>
     public Fingerprint? Fingerprint { get; private set; }

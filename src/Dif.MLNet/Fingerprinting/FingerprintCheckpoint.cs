@@ -20,12 +20,13 @@ internal static class FingerprintCheckpoint
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var text = string.Create(CultureInfo.InvariantCulture,
             $"{size}|{real.Count}|{fake.Count}|{o.BatchSize}|{o.LearningRate:R}|{o.WeightDecay:R}|{o.Margin:R}|{o.NoiseScale:R}|{o.NoiseJitter:R}|{o.EmaDecay:R}|{o.CentreWindow}|{o.Boost}|{o.Seed}|{o.CalibrationFraction:R}");
+        if (o.Architecture != FingerprintArchitecture.UNet) text += "|" + o.Architecture;   // U-Net keys stay as they were
         sha.AppendData(System.Text.Encoding.UTF8.GetBytes(text));
         foreach (var r in real.Concat(fake)) sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(r.AsSpan()));
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
-    public static void Save(string path, FitState state, FingerprintUNet net, AdamW adam, Tensor z)
+    public static void Save(string path, FitState state, TorchSharp.torch.nn.Module net, AdamW adam, Tensor z)
     {
         var tensors = ModuleWeights.Export(net, "model.");
         foreach (var (k, v) in adam.ExportState()) tensors[k] = v;
@@ -42,7 +43,7 @@ internal static class FingerprintCheckpoint
         });
     }
 
-    public static void Load(string path, FitState state, FingerprintUNet net, AdamW adam, Tensor z, Device device)
+    public static void Load(string path, FitState state, TorchSharp.torch.nn.Module net, AdamW adam, Tensor z, Device device)
     {
         var (tensors, meta) = SafeTensors.Read(path);
         if (!meta.TryGetValue("format", out var f) || f != Format)

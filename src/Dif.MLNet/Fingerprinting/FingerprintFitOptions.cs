@@ -23,6 +23,8 @@ public sealed class FingerprintFitOptions
     public int CentreWindow { get; set; } = 20;
     /// <summary>Add the optional "boost" term (off in the method's default).</summary>
     public bool Boost { get; set; }
+    /// <summary>The network g_θ: the method's U-Net or a variant of the supplement's Table C (architecture ablation).</summary>
+    public FingerprintArchitecture Architecture { get; set; } = FingerprintArchitecture.UNet;
     /// <summary>Seed of Z, the network's initial weights, shuffling and jitter.</summary>
     public int Seed { get; set; } = 1;
     /// <summary>Device: auto, cpu, cuda or cuda:N.</summary>
@@ -48,6 +50,7 @@ public sealed class FingerprintFitOptions
         if (CentreWindow < 1) throw new ArgumentException("CentreWindow must be at least 1.");
         if (CalibrationFraction is < 0 or >= 1 || double.IsNaN(CalibrationFraction)) throw new ArgumentException("CalibrationFraction must be in [0, 1).");
         if (CheckpointEvery < 1) throw new ArgumentException("CheckpointEvery must be at least 1.");
+        if (!Enum.IsDefined(Architecture)) throw new ArgumentException($"Unknown architecture {Architecture}.");
         if (Resume && CheckpointPath is null) throw new ArgumentException("Resume needs a CheckpointPath.");
     }
 }

@@ -70,18 +70,22 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
         int length = 3 * size * size;
         var device = DeviceSpec.Resolve(o.Device);
         torch.manual_seed(o.Seed);
-        using var net = new FingerprintUNet();
+        using var net = FingerprintNetworks.Create(o.Architecture);
         net.to(device);
         using var adam = new AdamW(net, o.LearningRate, o.WeightDecay);
         using var noiseScale = Scalars.Of(o.NoiseScale);
         using var jitter = Scalars.Of(o.NoiseJitter);
-        using var z = torch.rand([1, FingerprintUNet.InputChannels, size, size], generator: null).mul_(noiseScale).to(device);
+        using var z = torch.rand(FingerprintNetworks.InputShape(o.Architecture, size), generator: null).mul_(noiseScale).to(device);
 
         var all = real.Select(r => (r, Label: false)).Concat(fake.Select(f => (r: f, Label: true))).ToArray();
         int batch = Math.Min(o.BatchSize, all.Length) / 2 * 2;
         var state = new FitState { RunKey = FingerprintCheckpoint.RunKey(o, size, real, fake) };
         if (o.Resume && o.CheckpointPath is { } resumeFrom && File.Exists(resumeFrom))
             FingerprintCheckpoint.Load(resumeFrom, state, net, adam, z, device);
+        // Every residual standardised once: ρ(F, R_i) is then one row of a matrix-vector product, so a
+        // step neither copies its batch nor allocates batch-sized temporaries.
+        using var standardised = Standardise(all.Select(a => a.r).ToList(), length, device);
+        using var lengthScalar = Scalars.Of(length);
 
         using var emaKeep = Scalars.Of(o.EmaDecay);
         using var emaTake = Scalars.Of(1 - o.EmaDecay);
@@ -107,11 +111,10 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
                     net.train();
                     using var gen = new torch.Generator((ulong)StepSeeds.Of(o.Seed, step, 4));
                     var f = net.forward(z.Plus(torch.randn(z.shape, generator: gen).mul_(jitter).to(device)));
-                    var flat = new float[batch * length];
-                    for (int j = 0; j < batch; j++) Array.Copy(all[idx[j]].r, 0, flat, j * length, length);
-                    var residuals = torch.tensor(flat, [batch, length]).to(device);
-                    var loss = ContrastiveLoss(Pearson(f.reshape(1, length), residuals), labels, margin, device);
-                    if (o.Boost && BoostLoss(f.reshape(1, length), residuals, labels, margin, device) is { } boost)
+                    using var rows = torch.tensor(idx.Select(i => (long)i).ToArray()).to(device);
+                    var rho = Correlations(standardised, f.reshape(1, length), lengthScalar).index_select(0, rows);
+                    var loss = ContrastiveLoss(rho, labels, margin, device);
+                    if (o.Boost && BoostLoss(f.reshape(1, length), idx.Select(i => all[i]).ToList(), margin, device) is { } boost)
                         loss = loss.Plus(boost).div(two);
                     adam.ZeroGrad();
                     loss.backward();
@@ -121,7 +124,7 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
                         var fd = f.detach();
                         if (state.Ema is null) state.Ema = fd.clone().DetachFromDisposeScope();
                         else state.Ema.mul_(emaKeep).add_(fd, alpha: emaTake);
-                        var rhoE = Pearson(state.Ema.reshape(1, length), residuals).cpu().data<float>().ToArray();
+                        var rhoE = Correlations(standardised, state.Ema.reshape(1, length), lengthScalar).index_select(0, rows).cpu().data<float>().ToArray();
                         var (r, q) = ClassMeans(rhoE, labels);
                         if (r is { } rr) { state.RealLog.Add(rr); realSum += rr; }
                         if (q is { } qq) { state.FakeLog.Add(qq); fakeSum += qq; }
@@ -159,15 +162,38 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
 
     /// <summary>The optional boost term: max(0, m − |ρ(F, mean generated R) − ρ(F, mean real R)|)/m over
     /// the batch's class means; null when the batch holds only one class.</summary>
-    private static Tensor? BoostLoss(Tensor f, Tensor residuals, bool[] labels, Scalar margin, Device device)
+    private static Tensor? BoostLoss(Tensor f, IReadOnlyList<(float[] r, bool Label)> batch, Scalar margin, Device device)
     {
-        var fakeRows = Enumerable.Range(0, labels.Length).Where(i => labels[i]).Select(i => (long)i).ToArray();
-        var realRows = Enumerable.Range(0, labels.Length).Where(i => !labels[i]).Select(i => (long)i).ToArray();
-        if (fakeRows.Length == 0 || realRows.Length == 0) return null;
-        var meanFake = residuals.index_select(0, torch.tensor(fakeRows).to(device)).mean([0], keepdim: true);
-        var meanReal = residuals.index_select(0, torch.tensor(realRows).to(device)).mean([0], keepdim: true);
+        var fakes = batch.Where(b => b.Label).Select(b => b.r).ToList();
+        var reals = batch.Where(b => !b.Label).Select(b => b.r).ToList();
+        if (fakes.Count == 0 || reals.Count == 0) return null;
+        var meanFake = torch.tensor(Dif.Imaging.Spectrum.Mean(fakes), [1, f.shape[1]]).to(device);
+        var meanReal = torch.tensor(Dif.Imaging.Spectrum.Mean(reals), [1, f.shape[1]]).to(device);
         var gap = Pearson(f, meanFake).Minus(Pearson(f, meanReal)).abs();
         return nn.functional.relu(torch.full_like(gap, margin).Minus(gap)).mean().div(margin);
+    }
+
+    /// <summary>Residuals (N of them, L values each) as one N×L tensor, each row standardised by its mean and
+    /// standard deviation (+1e-8), as DESIGN §2.4's Pearson correlation does.</summary>
+    internal static Tensor Standardise(IReadOnlyList<float[]> residuals, int length, Device device)
+    {
+        var result = torch.empty([residuals.Count, length], device: device);
+        using (torch.no_grad())
+            for (int i = 0; i < residuals.Count; i++)
+            {
+                using var scope = NewDisposeScope();
+                result[i].copy_(StandardiseRows(torch.tensor(residuals[i], [1, length]).to(device)).reshape(length));
+            }
+        return result;
+    }
+
+    /// <summary>ρ between a pattern (1×L) and every row of already standardised residuals (N×L): the mean of
+    /// the product of standardised values, as a matrix-vector product (differentiable in the pattern).</summary>
+    internal static Tensor Correlations(Tensor standardised, Tensor pattern, Scalar length)
+    {
+        using var scope = NewDisposeScope();
+        var p = StandardiseRows(pattern);
+        return standardised.matmul(p.reshape(pattern.shape[1], 1)).reshape(standardised.shape[0]).div(length).MoveToOuterDisposeScope();
     }
 
     private static (double? Real, double? Fake) ClassMeans(float[] rho, bool[] labels)
@@ -187,10 +213,15 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
     internal static Tensor Pearson(Tensor pattern, Tensor rows)
     {
         using var scope = NewDisposeScope();
+        return StandardiseRows(rows).mul(StandardiseRows(pattern)).mean([1]).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Each row minus its mean, divided by its (population) standard deviation + 1e-8: the one
+    /// standardisation every correlation here uses.</summary>
+    private static Tensor StandardiseRows(Tensor rows)
+    {
         using var eps = Scalars.Of(Correlation.Epsilon);
-        var p = pattern.Minus(pattern.mean([1], keepdim: true)).div(pattern.std(1, unbiased: false, keepdim: true).add(eps));
-        var r = rows.Minus(rows.mean([1], keepdim: true)).div(rows.std(1, unbiased: false, keepdim: true).add(eps));
-        return r.mul(p).mean([1]).MoveToOuterDisposeScope();
+        return rows.Minus(rows.mean([1], keepdim: true)).div(rows.std(1, unbiased: false, keepdim: true).add(eps));
     }
 }
 

@@ -24,9 +24,14 @@ public sealed class FingerprintUNet : Module<Tensor, Tensor>
     private readonly ModuleList<Module<Tensor, Tensor>> decoder = new();
     private readonly Conv2d head;
 
-    /// <summary>Builds the network (weights from the current torch seed).</summary>
-    public FingerprintUNet() : base("DifFingerprintUNet")
+    private readonly int kernel;
+
+    /// <summary>Builds the network (weights from the current torch seed). <paramref name="kernelSize"/> 1 makes
+    /// the U1-Net variant of the supplement's Table C (<see cref="FingerprintArchitecture.U1Net"/>).</summary>
+    public FingerprintUNet(int kernelSize = 3) : base("DifFingerprintUNet")
     {
+        if (kernelSize is not (1 or 3)) throw new ArgumentOutOfRangeException(nameof(kernelSize), "Kernel size is 3 (U-Net) or 1 (U1-Net).");
+        kernel = kernelSize;
         int[] widths = [32, 64, 128, 256];
         int inChannels = InputChannels;
         foreach (var w in widths) { encoder.Add(Block(inChannels, w)); inChannels = w; }
@@ -46,16 +51,16 @@ public sealed class FingerprintUNet : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    private static Module<Tensor, Tensor> Block(int input, int output) => Sequential(
-        Conv2d(input, output, 3, padding: 1), Norm(output), LeakyReLU(LeakySlope),
-        Conv2d(output, output, 3, padding: 1), Norm(output), LeakyReLU(LeakySlope));
+    private Module<Tensor, Tensor> Block(int input, int output) => Sequential(
+        Conv2d(input, output, kernel, padding: kernel / 2), Norm(output), LeakyReLU(LeakySlope),
+        Conv2d(output, output, kernel, padding: kernel / 2), Norm(output), LeakyReLU(LeakySlope));
 
-    private static Module<Tensor, Tensor> Up(int channels) => Sequential(ConvTranspose2d(channels, channels, 2, stride: 2), Norm(channels));
+    internal static Module<Tensor, Tensor> Up(int channels) => Sequential(ConvTranspose2d(channels, channels, 2, stride: 2), Norm(channels));
 
     // The method only ever runs g_θ in training mode (the fingerprint is an EMA of training-mode outputs),
     // so running statistics would never be used; at S=16 the middle block's single pixel would even make
     // them NaN. Batch statistics only.
-    private static BatchNorm2d Norm(int channels) => BatchNorm2d(channels, track_running_stats: false);
+    internal static BatchNorm2d Norm(int channels) => BatchNorm2d(channels, track_running_stats: false);
 
     /// <summary>The fingerprint for noise input N×16×S×S: N×3×S×S in (−1, 1).</summary>
     public override Tensor forward(Tensor z)

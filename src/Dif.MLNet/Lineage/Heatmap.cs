@@ -1,9 +1,12 @@
 using Dif.Persistence;
+using OxyPlot;
+using OxyPlot.Axes;
+using OxyPlot.Series;
 
 namespace Dif.Lineage;
 
 /// <summary>Heatmap pictures of model-by-model matrices (cross-detection, fingerprint correlation), drawn
-/// with ScottPlot: labelled axes, the value in every cell.</summary>
+/// with OxyPlot: labelled axes, the value in every cell.</summary>
 public static class Heatmap
 {
     /// <summary>Writes <paramref name="values"/> ([row, column]) as a PNG, atomically.</summary>
@@ -21,31 +24,20 @@ public static class Heatmap
     {
         int nr = values.GetLength(0), nc = values.GetLength(1);
         if (rows.Count != nr || columns.Count != nc) throw new ArgumentException("One label per row and per column.");
-        var plot = new ScottPlot.Plot();
-        // ScottPlot draws row 0 at the top when the data are flipped; keep the matrix's reading order.
-        var data = new double[nr, nc];
-        for (int r = 0; r < nr; r++) for (int c = 0; c < nc; c++) data[r, c] = values[r, c];
-        var map = plot.Add.Heatmap(data);
-        map.Colormap = new ScottPlot.Colormaps.Viridis();
-        map.ManualRange = new ScottPlot.Range(min, max);
-        plot.Add.ColorBar(map);
-        for (int r = 0; r < nr; r++)
-            for (int c = 0; c < nc; c++)
-            {
-                if (double.IsNaN(values[r, c])) continue;
-                var text = plot.Add.Text(values[r, c].ToString("F2", System.Globalization.CultureInfo.InvariantCulture), c, nr - 1 - r);
-                text.LabelFontSize = 15;
-                text.LabelAlignment = ScottPlot.Alignment.MiddleCenter;
-                // Light text on the dark (low) end of viridis, dark text on the bright end.
-                text.LabelFontColor = (values[r, c] - min) / (max - min) < 0.55 ? ScottPlot.Colors.White : ScottPlot.Colors.Black;
-            }
-        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, nc).Select(i => (double)i).ToArray(), columns.ToArray());
-        plot.Axes.Left.SetTicks(Enumerable.Range(0, nr).Select(i => (double)(nr - 1 - i)).ToArray(), rows.ToArray());
-        plot.Axes.Bottom.Label.Text = columnAxis;
-        plot.Axes.Left.Label.Text = rowAxis;
-        plot.Title(title);
-        int width = 220 + 95 * nc, height = 160 + 80 * nr;
-        var bytes = plot.GetImageBytes(width, height, ScottPlot.ImageFormat.Png);
-        AtomicFile.Write(path, s => s.Write(bytes));
+        // OxyPlot's heat map is indexed [x, y] with y growing upwards: the first row goes on top.
+        var data = new double[nc, nr];
+        for (int r = 0; r < nr; r++) for (int c = 0; c < nc; c++) data[c, nr - 1 - r] = values[r, c];
+        var model = new PlotModel { Title = title, Background = OxyColors.White };
+        model.Axes.Add(new LinearColorAxis { Position = AxisPosition.Right, Palette = OxyPalettes.Viridis(200), Minimum = min, Maximum = max, InvalidNumberColor = OxyColors.White });
+        model.Axes.Add(new CategoryAxis { Position = AxisPosition.Bottom, Key = "x", ItemsSource = columns.ToArray(), Title = columnAxis });
+        model.Axes.Add(new CategoryAxis { Position = AxisPosition.Left, Key = "y", ItemsSource = rows.Reverse().ToArray(), Title = rowAxis });
+        model.Series.Add(new HeatMapSeries
+        {
+            X0 = 0, X1 = nc - 1, Y0 = 0, Y1 = nr - 1, Data = data, Interpolate = false,
+            RenderMethod = HeatMapRenderMethod.Rectangles, LabelFontSize = 0.2, LabelFormatString = "0.00", XAxisKey = "x", YAxisKey = "y",
+        });
+        using var buffer = new MemoryStream();
+        new OxyPlot.SkiaSharp.PngExporter { Width = 220 + 95 * nc, Height = 160 + 80 * nr }.Export(model, buffer);
+        AtomicFile.Write(path, s => buffer.WriteTo(s));
     }
 }

@@ -54,6 +54,19 @@ public sealed class ResidualAveragingDetectorTests
     }
 
     [Fact]
+    public void Harness_results_keep_the_test_scores_and_draw_one_histogram_each()
+    {
+        var (train, test) = Synthetic(patternStrength: 0.3);
+        var report = EvaluationHarness.Run("hist", [() => new ResidualAveragingDetector()], train, test, [4, 40]);
+        Assert.All(report.Results, r => Assert.Equal((test.Real.Count, test.Fake.Count), (r.RealScores!.Count, r.FakeScores!.Count)));
+        using var dir = new TestFiles();
+        var paths = ScoreHistogram.WriteAll(report, dir.Root, "synthetic");
+        Assert.Equal(2, paths.Count);
+        foreach (var p in paths)
+            using (var png = SixLabors.ImageSharp.Image.Load(p)) Assert.Equal(760, png.Width);
+    }
+
+    [Fact]
     public void Asking_for_more_training_images_than_exist_is_refused()
     {
         var (train, test) = Synthetic(patternStrength: 0.3, n: 5);
