@@ -8,7 +8,7 @@ internal static class NativeSetup
 {
     /// <summary>glibc's largest allowed mmap threshold on 64-bit systems (DEFAULT_MMAP_THRESHOLD_MAX).</summary>
     private const int MmapThresholdMax = 32 << 20;
-    private const int MallocTrimThreshold = -1, MallocMmapThreshold = -3;
+    private const int MallocTrimThreshold = -1, MallocMmapThreshold = -3, MallocMmapMax = -4;
 
     [ModuleInitializer]
     internal static void Initialise()
@@ -35,7 +35,11 @@ internal static class NativeSetup
     /// unmaps them on free, so every layer of every image page-faults its memory in again (an evaluation run
     /// here spent about a third of its CPU time in the kernel; the benchmark is where to measure it). Raising
     /// the mmap threshold to glibc's maximum and not trimming the heap keeps those blocks for reuse.
-    /// DIF_MALLOC_TUNING=0 turns this off (for A/B measurement).</summary>
+    /// Blocks over that maximum (32 MB) would still be mmapped and faulted in afresh on every use: a batch of 8
+    /// images at 256² has 156 MB activations, and measured with <c>Dif.Bench ab-dncnn --batch 8</c> it ran at
+    /// 6.7 CPU-seconds per image against 0.77 with mmap off (glibc.malloc.mmap_max=0), most of the difference in
+    /// the kernel. So mmap is not used for the heap at all (M_MMAP_MAX = 0); glibc still falls back to it if the
+    /// heap cannot grow. DIF_MALLOC_TUNING=0 turns all of this off (for A/B measurement).</summary>
     private static void KeepActivationsOnTheHeap()
     {
         if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("DIF_MALLOC_TUNING") == "0") return;
@@ -43,6 +47,7 @@ internal static class NativeSetup
         {
             _ = mallopt(MallocMmapThreshold, MmapThresholdMax);
             _ = mallopt(MallocTrimThreshold, int.MaxValue);
+            _ = mallopt(MallocMmapMax, 0);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
     }
