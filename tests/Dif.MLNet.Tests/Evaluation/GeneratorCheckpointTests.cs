@@ -1,4 +1,3 @@
-using SixLabors.ImageSharp;
 using Dif.Denoising;
 using Dif.Evaluation;
 using Dif.Persistence;
@@ -10,14 +9,7 @@ public sealed class GeneratorCheckpointTests : IDisposable
     private readonly TestFiles files = new();
     public void Dispose() => files.Dispose();
 
-    private TrainingPhotos Photos()
-    {
-        var dir = Path.Combine(files.Root, "photos");
-        Directory.CreateDirectory(dir);
-        TestFiles.Picture(64, 64, seed: 1).SaveAsPng(Path.Combine(dir, "a.png"));
-        TestFiles.Picture(64, 64, seed: 2).SaveAsPng(Path.Combine(dir, "b.png"));
-        return TrainingPhotos.Load([dir]);
-    }
+    private TrainingPhotos Photos() => TrainingPhotos.Load([files.Png("a.png", 64, 64, seed: 1), files.Png("b.png", 64, 64, seed: 2)]);
 
     private static GeneratorTrainingOptions Short(int checkpointEvery = 0) =>
         new() { Steps = 6, PatchSize = 16, BatchSize = 2, CheckpointEvery = checkpointEvery };
