@@ -15,7 +15,8 @@ using SixLabors.ImageSharp.Processing;
 namespace Dif.Imaging;
 
 /// <summary>Decodes image files into <see cref="PreparedImage"/>s (DESIGN §2.1): format decided by
-/// content, EXIF orientation honoured, any pixel format to 8-bit RGB, centre crop. Errors are
+/// content, EXIF orientation honoured, any pixel format to 8-bit RGB, the first frame of an animation,
+/// centre crop. A truncated JPEG is refused (ImageSharp would fill its missing part with gray). Errors are
 /// <see cref="DifImageException"/>s naming the file.</summary>
 /// <remarks>Security: only the decoders listed in <see cref="SupportedFormats"/> are registered (no
 /// TIFF), each with metadata parsing off (no ICC/EXIF/XMP parsers run; the EXIF orientation tag is
@@ -136,6 +137,7 @@ public static class ImageLoader
         var format = Image.DetectFormat(Configuration, bytes);
         if (format is null)
             throw new DifImageException(source, $"is not an image Dif can read: its content matches none of {string.Join(", ", SupportedFormats)}.");
+        if (format is WebpFormat) bytes = ContainerChecks.WebpFirstFrame(bytes, source, options);
 
         // Identify reads the header only, so a decompression bomb is refused before any pixel buffer exists.
         IImageInfo? info;
@@ -149,6 +151,8 @@ public static class ImageLoader
         long pixels = (long)info.Width * info.Height;
         if (pixels > options.MaxPixels)
             throw new DifImageException(source, $"is {info.Width}×{info.Height} = {pixels} pixels, over the limit of {options.MaxPixels} (ImageLoadOptions.MaxPixels).");
+        if (format is JpegFormat && !ContainerChecks.JpegIsComplete(bytes))
+            throw new DifImageException(source, "is a truncated JPEG file (its data ends before the end-of-image marker).");
 
         int orientation = ExifOrientation.Read(bytes);
         bool swaps = orientation >= 5;
