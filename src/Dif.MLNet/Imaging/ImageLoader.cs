@@ -142,9 +142,9 @@ public static class ImageLoader
         // Identify reads the header only, so a decompression bomb is refused before any pixel buffer exists.
         IImageInfo? info;
         try { info = Image.Identify(Configuration, bytes, out _); }
-        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or NotSupportedException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (IsDecoderFailure(e))
         {
-            throw new DifImageException(source, $"is a damaged or unsupported {format.Name} file ({e.Message}).", e);
+            throw new DifImageException(source, $"is a damaged or unsupported {format.Name} file ({Describe(e)}).", e);
         }
         if (info is null || info.Width <= 0 || info.Height <= 0)
             throw new DifImageException(source, $"is a damaged {format.Name} file (no readable header).");
@@ -161,13 +161,23 @@ public static class ImageLoader
 
         Image<Rgb24> image;
         try { image = Image.Load<Rgb24>(Configuration, bytes); }
-        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or NotSupportedException or InvalidOperationException or ArgumentException or InvalidMemoryOperationException or IndexOutOfRangeException)
+        catch (Exception e) when (IsDecoderFailure(e))
         {
-            throw new DifImageException(source, $"is a damaged or truncated {format.Name} file ({e.Message}).", e);
+            throw new DifImageException(source, $"is a damaged or truncated {format.Name} file ({Describe(e)}).", e);
         }
         if (orientation != 1) image.Mutate(x => ApplyOrientation(x, orientation));
         return image;
     }
+
+    /// <summary>Whatever a decoder throws on malformed bytes is a property of the file, not a bug of the caller:
+    /// fuzzing (tests/.../Reliability/FuzzTests) found ImageSharp 2.1 throwing NullReferenceException and
+    /// IndexOutOfRangeException besides its own types. Only failures of the process itself pass through.</summary>
+    private static bool IsDecoderFailure(Exception e)
+        => e is not (OutOfMemoryException or OperationCanceledException or StackOverflowException or AccessViolationException);
+
+    private static string Describe(Exception e)
+        => e is ImageFormatException or InvalidImageContentException or NotSupportedException or InvalidMemoryOperationException
+            ? e.Message : $"the decoder failed on it: {e.GetType().Name}: {e.Message}";
 
     private static void ApplyOrientation(IImageProcessingContext x, int orientation)
     {
