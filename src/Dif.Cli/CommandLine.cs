@@ -19,7 +19,7 @@ internal static class CommandLine
                            generator, compare it with residual averaging on held-out images, write it.
           fit              --real DIR|FILE... --fake DIR|FILE... --out FILE [--epochs 100] [--size 256]
                            [--batch 64] [--seed 1] [--name NAME] [--calibration 0.2] [--boost]
-                           [--checkpoint FILE [--resume]] [--denoiser FILE] [--device auto]
+                           [--checkpoint FILE [--checkpoint-every 10] [--resume]] [--denoiser FILE] [--device auto]
                            Fit a fingerprint of a generative model from its images and real ones.
           detect           --fingerprint FILE [--band 0.1] [--denoiser FILE] [--force-denoiser] FILE|DIR...
                            Verdict, probability, score and correlation for each image.

@@ -84,6 +84,7 @@ internal static class FingerprintCommands
             Boost = a.Flag("boost"),
             CalibrationFraction = a.Double("calibration", 0.2),
             CheckpointPath = a.String("checkpoint"),
+            CheckpointEvery = a.Int("checkpoint-every", 10),
             Resume = a.Flag("resume"),
             Device = a.String("device", "auto")!,
         };
@@ -94,15 +95,19 @@ internal static class FingerprintCommands
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         void Say(string text) => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{clock.Elapsed.TotalSeconds,4:F0} s] {text}"));
+        int total = 0, skipped = 0;
         List<float[]> Residuals(List<string> inputs, string what)
         {
             var files = CommandLine.ExpandImages(inputs).ToList();
+            total += files.Count;
             Say($"Residuals of {files.Count} {what} images ...");
-            return ResidualExtraction.FromFiles(denoiser, files, options, e => Console.Error.WriteLine($"dif: skipped: {e.Message}"), cancellationToken: ct)
+            return ResidualExtraction.FromFiles(denoiser, files, options, e => { skipped++; Console.Error.WriteLine($"dif: skipped: {e.Message}"); }, cancellationToken: ct)
                 .Select(r => r.Residual).ToList();
         }
         var real = Residuals(realInputs, "real");
         var fake = Residuals(fakeInputs, "generated");
+        if (skipped > 0) Say($"{skipped} of {total} images could not be used (listed above); fitting on the other {total - skipped}.");
+        if (fit.Resume && File.Exists(fit.CheckpointPath)) Say($"Resuming from checkpoint {fit.CheckpointPath}.");
         Say($"Fitting ({fit.Epochs} epochs) ...");
         var fingerprint = new FingerprintFitter(fit).Fit(real, fake, options.CropSize, denoiser.Identity, EpochPrinter(fit.Epochs, Say), ct).WithName(name);
         fingerprint.Save(output);
@@ -140,6 +145,7 @@ internal static class FingerprintCommands
                 Console.Error.WriteLine($"dif: skipped: {e.Message}");
             }
         }
+        if (failures > 0) Console.Error.WriteLine($"dif: {failures} of {files.Count} images could not be scored.");
         return failures == files.Count ? 1 : 0;
     }
 

@@ -33,3 +33,8 @@ public sealed class DifImageException(string? path, string reason, Exception? in
 /// <summary>A weights or fingerprint file is damaged, foreign or does not fit what it is used for.</summary>
 public sealed class DifModelFileException(string? path, string reason, Exception? inner = null)
     : DifFileException(path, reason, inner);
+
+/// <summary>An output file could not be written: its folder is missing or read-only, or the disk is full.
+/// The previous file at that path, if any, is unchanged and no temporary file is left behind.</summary>
+public sealed class DifOutputException(string? path, string reason, Exception? inner = null)
+    : DifFileException(path, reason, inner);

@@ -177,11 +177,33 @@ public sealed class Denoiser : IDisposable
         return noise;
     }
 
-    /// <summary>The residual of one prepared image, as 3×S×S floats.</summary>
+    /// <summary>The residual of one prepared image, as 3×S×S floats. A residual holding NaN or infinity
+    /// (the network overflowed) raises a <see cref="DifImageException"/> naming the image.</summary>
     public float[] ExtractResidual(PreparedImage image) => ExtractResiduals([image])[0];
 
-    /// <summary>Residuals of several prepared images of equal size, computed as one batch.</summary>
+    /// <summary>Residuals of several prepared images of equal size, computed as one batch. A residual holding
+    /// NaN or infinity raises a <see cref="DifImageException"/> naming its image.</summary>
     public float[][] ExtractResiduals(IReadOnlyList<PreparedImage> images)
+    {
+        var result = ExtractResidualsUnchecked(images);
+        for (int i = 0; i < result.Length; i++)
+            if (NonFinite(result[i], images[i].Source) is { } e) throw e;
+        return result;
+    }
+
+    /// <summary>The error for a residual with NaN or infinite values, or null when every value is finite.
+    /// Only a denoiser whose weights make it overflow produces one; scoring it would give NaN silently.</summary>
+    internal static DifImageException? NonFinite(float[] residual, string source)
+    {
+        int bad = 0, first = -1;
+        for (int i = 0; i < residual.Length; i++)
+            if (!float.IsFinite(residual[i])) { bad++; if (first < 0) first = i; }
+        return bad == 0 ? null : new DifImageException(source,
+            $"its residual holds {bad} non-finite values (NaN or infinity, the first at index {first}): the denoiser overflowed on it; check the denoiser file.");
+    }
+
+    /// <summary>Residuals of a batch without the finiteness check (callers check each one themselves).</summary>
+    internal float[][] ExtractResidualsUnchecked(IReadOnlyList<PreparedImage> images)
     {
         if (images.Count == 0) return [];
         int s = images[0].Size;

@@ -22,7 +22,8 @@ public static class ResidualExtraction
     /// <param name="denoiser">The denoiser.</param>
     /// <param name="files">Image files.</param>
     /// <param name="options">Crop size and decoding limits.</param>
-    /// <param name="skipped">Called for each file that could not be used (the exception names it); null rethrows.</param>
+    /// <param name="skipped">Called for each file that could not be used (unreadable, not an image, or a residual
+    /// with NaN or infinity; the exception names it); null rethrows.</param>
     /// <param name="progress">Receives the count of files done (extracted or skipped) after each batch.</param>
     /// <param name="cancellationToken">Checked between files.</param>
     /// <param name="batchSize">Images per DnCNN call (1 = one at a time).</param>
@@ -37,8 +38,17 @@ public static class ResidualExtraction
         void Flush()
         {
             if (pending.Count == 0) return;
-            var residuals = denoiser.ExtractResiduals(pending.Select(p => p.Image).ToList());
-            for (int i = 0; i < pending.Count; i++) result.Add(new FileResidual(pending[i].File, residuals[i]));
+            var residuals = denoiser.ExtractResidualsUnchecked(pending.Select(p => p.Image).ToList());
+            for (int i = 0; i < pending.Count; i++)
+            {
+                // Checked one by one, so an image the denoiser overflowed on is skipped, not its whole batch.
+                if (Denoiser.NonFinite(residuals[i], pending[i].File) is { } bad)
+                {
+                    if (skipped is null) throw bad;
+                    skipped(bad);
+                }
+                else result.Add(new FileResidual(pending[i].File, residuals[i]));
+            }
             done += pending.Count;
             pending.Clear();
             progress?.Report(reported = done);

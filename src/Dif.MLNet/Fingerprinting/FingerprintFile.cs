@@ -61,6 +61,8 @@ internal static class FingerprintFile
             throw new DifModelFileException(path, $"crop size '{meta["crop_size"]}' is not a positive multiple of 16.");
         if (!tensors.TryGetValue(TensorName, out var t) || !t.Shape.SequenceEqual(new long[] { 3, size, size }))
             throw new DifModelFileException(path, $"needs a tensor '{TensorName}' of shape [3,{size},{size}].");
+        if (t.DType != SafeTensorDType.F32)
+            throw new DifModelFileException(path, $"tensor '{TensorName}' is {t.DType}; a fingerprint is F32.");
         var pattern = t.ToFloats();
         if (pattern.Any(x => !float.IsFinite(x))) throw new DifModelFileException(path, "fingerprint holds non-finite values.");
         double slope = Number("calibration_slope");
@@ -79,7 +81,7 @@ internal static class FingerprintFile
     }
 
     /// <summary>SHA-256 over the tensor content hash and every metadata entry but the hash itself, in key order.</summary>
-    private static string Hash(Dictionary<string, SafeTensor> tensors, IReadOnlyDictionary<string, string> meta)
+    internal static string Hash(Dictionary<string, SafeTensor> tensors, IReadOnlyDictionary<string, string> meta)
     {
         var text = new StringBuilder(ModuleWeights.ContentHash(tensors));
         foreach (var (k, v) in meta.Where(kv => kv.Key != "content_sha256").OrderBy(kv => kv.Key, StringComparer.Ordinal))

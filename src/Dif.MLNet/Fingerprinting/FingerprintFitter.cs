@@ -30,6 +30,8 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
             throw new DifException($"Fitting a fingerprint needs real and generated images (got {real.Count} real, {fake.Count} generated).");
         int length = 3 * size * size;
         if (real.Concat(fake).Any(r => r is null || r.Length != length)) throw new ArgumentException($"Every residual must hold 3×{size}×{size} values.");
+        CheckFinite(real, "real");
+        CheckFinite(fake, "generated");
 
         var (fitReal, calReal) = SplitForCalibration(real, 1);
         var (fitFake, calFake) = SplitForCalibration(fake, 2);
@@ -46,6 +48,16 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
         var summary = new FingerprintSummary(options.Epochs, fitReal.Count, fitFake.Count, options.Seed, options.Boost,
                                              fitted.Last.Loss, fitted.Last.RealCorrelation, fitted.Last.FakeCorrelation);
         return new Fingerprint(fitted.Pattern, size, fitted.RealCentre, fitted.FakeCentre, calibration, denoiserIdentity, summary);
+    }
+
+    /// <summary>One NaN would turn every correlation, the loss and the fingerprint into NaN.</summary>
+    private static void CheckFinite(IReadOnlyList<float[]> residuals, string what)
+    {
+        for (int k = 0; k < residuals.Count; k++)
+        {
+            int bad = Array.FindIndex(residuals[k], v => !float.IsFinite(v));
+            if (bad >= 0) throw new DifException($"Residual {k} of the {what} images holds a non-finite value (NaN or infinity) at index {bad}; a fingerprint cannot be fitted on it.");
+        }
     }
 
     /// <summary>Splits off a seeded share of one class for calibration, or nothing when the class cannot spare two images.</summary>

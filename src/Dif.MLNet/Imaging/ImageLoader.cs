@@ -15,7 +15,8 @@ using SixLabors.ImageSharp.Processing;
 namespace Dif.Imaging;
 
 /// <summary>Decodes image files into <see cref="PreparedImage"/>s (DESIGN §2.1): format decided by
-/// content, EXIF orientation honoured, any pixel format to 8-bit RGB, centre crop. Errors are
+/// content, EXIF orientation honoured, any pixel format to 8-bit RGB, the first frame of an animation,
+/// centre crop. A truncated JPEG is refused (ImageSharp would fill its missing part with gray). Errors are
 /// <see cref="DifImageException"/>s naming the file.</summary>
 /// <remarks>Security: only the decoders listed in <see cref="SupportedFormats"/> are registered (no
 /// TIFF), each with metadata parsing off (no ICC/EXIF/XMP parsers run; the EXIF orientation tag is
@@ -136,19 +137,22 @@ public static class ImageLoader
         var format = Image.DetectFormat(Configuration, bytes);
         if (format is null)
             throw new DifImageException(source, $"is not an image Dif can read: its content matches none of {string.Join(", ", SupportedFormats)}.");
+        if (format is WebpFormat) bytes = ContainerChecks.WebpFirstFrame(bytes, source, options);
 
         // Identify reads the header only, so a decompression bomb is refused before any pixel buffer exists.
         IImageInfo? info;
         try { info = Image.Identify(Configuration, bytes, out _); }
-        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or NotSupportedException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (IsDecoderFailure(e))
         {
-            throw new DifImageException(source, $"is a damaged or unsupported {format.Name} file ({e.Message}).", e);
+            throw new DifImageException(source, $"is a damaged or unsupported {format.Name} file ({Describe(e)}).", e);
         }
         if (info is null || info.Width <= 0 || info.Height <= 0)
             throw new DifImageException(source, $"is a damaged {format.Name} file (no readable header).");
         long pixels = (long)info.Width * info.Height;
         if (pixels > options.MaxPixels)
             throw new DifImageException(source, $"is {info.Width}×{info.Height} = {pixels} pixels, over the limit of {options.MaxPixels} (ImageLoadOptions.MaxPixels).");
+        if (format is JpegFormat && !ContainerChecks.JpegIsComplete(bytes))
+            throw new DifImageException(source, "is a truncated JPEG file (its data ends before the end-of-image marker).");
 
         int orientation = ExifOrientation.Read(bytes);
         bool swaps = orientation >= 5;
@@ -157,13 +161,23 @@ public static class ImageLoader
 
         Image<Rgb24> image;
         try { image = Image.Load<Rgb24>(Configuration, bytes); }
-        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or NotSupportedException or InvalidOperationException or ArgumentException or InvalidMemoryOperationException or IndexOutOfRangeException)
+        catch (Exception e) when (IsDecoderFailure(e))
         {
-            throw new DifImageException(source, $"is a damaged or truncated {format.Name} file ({e.Message}).", e);
+            throw new DifImageException(source, $"is a damaged or truncated {format.Name} file ({Describe(e)}).", e);
         }
         if (orientation != 1) image.Mutate(x => ApplyOrientation(x, orientation));
         return image;
     }
+
+    /// <summary>Whatever a decoder throws on malformed bytes is a property of the file, not a bug of the caller:
+    /// fuzzing (tests/.../Reliability/FuzzTests) found ImageSharp 2.1 throwing NullReferenceException and
+    /// IndexOutOfRangeException besides its own types. Only failures of the process itself pass through.</summary>
+    private static bool IsDecoderFailure(Exception e)
+        => e is not (OutOfMemoryException or OperationCanceledException or StackOverflowException or AccessViolationException);
+
+    private static string Describe(Exception e)
+        => e is ImageFormatException or InvalidImageContentException or NotSupportedException or InvalidMemoryOperationException
+            ? e.Message : $"the decoder failed on it: {e.GetType().Name}: {e.Message}";
 
     private static void ApplyOrientation(IImageProcessingContext x, int orientation)
     {

@@ -5,14 +5,15 @@ namespace Dif.Persistence;
 public static class AtomicFile
 {
     /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>. If anything fails or is
-    /// cancelled, the previous file (if any) is left as it was and the temporary file is removed.</summary>
+    /// cancelled, the previous file (if any) is left as it was and the temporary file is removed. A folder that
+    /// is missing or not writable, or a full disk, raises a <see cref="DifOutputException"/> naming the file.</summary>
     public static void Write(string path, Action<Stream> write)
     {
         ArgumentNullException.ThrowIfNull(path);
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full) ?? ".";
         if (!Directory.Exists(dir))
-            throw new DifException($"{path}: the folder '{dir}' does not exist.");
+            throw new DifOutputException(path, $"the folder '{dir}' does not exist.");
         var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -26,12 +27,12 @@ public static class AtomicFile
         catch (UnauthorizedAccessException e)
         {
             TryDelete(temp);
-            throw new DifException($"{path}: cannot write here ({e.Message}).", e);
+            throw new DifOutputException(path, $"cannot write here ({e.Message}); the previous file, if any, is unchanged.", e);
         }
         catch (IOException e) when (e is not FileNotFoundException)
         {
             TryDelete(temp);
-            throw new DifException($"{path}: writing failed ({e.Message}); the previous file, if any, is unchanged.", e);
+            throw new DifOutputException(path, $"writing failed ({e.Message}); the previous file, if any, is unchanged.", e);
         }
         catch
         {

@@ -50,6 +50,9 @@ public static class ModuleWeights
             }
             else
             {
+                // Integers where weights belong mean a foreign or forged file, not a format to convert.
+                if (entry.DType == SafeTensorDType.I64)
+                    throw new DifModelFileException(source, $"tensor '{prefix + name}' is I64; weights are F32 or F16.");
                 var floats = entry.ToFloats();
                 for (int i = 0; i < floats.Length; i++)
                     if (!float.IsFinite(floats[i]))

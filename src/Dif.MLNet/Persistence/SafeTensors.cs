@@ -175,6 +175,8 @@ public static class SafeTensors
         var dataStart = 8 + (int)headerLength;
         var dataLength = bytes.Length - dataStart;
 
+        // Invalid UTF-8 would only surface later, as an InvalidOperationException when a name is read.
+        if (!System.Text.Unicode.Utf8.IsValid(bytes.Slice(8, (int)headerLength))) throw Bad("header is not UTF-8 text");
         JsonDocument doc;
         try { doc = JsonDocument.Parse(bytes.Slice(8, (int)headerLength).ToArray(), new JsonDocumentOptions { MaxDepth = 8 }); }
         catch (JsonException e) { throw Bad($"header is not JSON ({e.Message})"); }

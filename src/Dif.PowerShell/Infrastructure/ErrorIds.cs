@@ -53,6 +53,7 @@ internal static class DifErrors
     {
         DifImageException => Record(exception, ErrorIds.ImageUnreadable, ErrorCategory.InvalidData, target),
         DifModelFileException => Record(exception, ErrorIds.DenoiserUnreadable, ErrorCategory.InvalidData, target),
+        DifOutputException o => Record(exception, ErrorIds.OutputWriteFailed, ErrorCategory.WriteError, o.FilePath ?? target),
         Fingerprinting.DifDenoiserMismatchException => Record(exception, ErrorIds.DenoiserMismatch, ErrorCategory.InvalidOperation, target),
         _ => Record(exception, ErrorIds.OperationFailed, ErrorCategory.NotSpecified, target),
     };
