@@ -39,6 +39,10 @@ public sealed class FingerprintFitOptions
     public int CheckpointEvery { get; set; } = 10;
     /// <summary>Continue from <see cref="CheckpointPath"/> if it exists (it must be of the same data and options).</summary>
     public bool Resume { get; set; }
+    /// <summary>Most bytes the fitter's standardised copy of the residuals may take (N·3·S²·4). A larger set is
+    /// refused before any allocation, with the numbers, instead of running the machine out of memory. The
+    /// default is half the memory available to the process (the callers' own residual arrays take as much again).</summary>
+    public long MaxResidualBytes { get; set; } = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2;
 
     /// <summary>Throws <see cref="ArgumentException"/> for values out of range.</summary>
     public void Validate()
@@ -52,6 +56,7 @@ public sealed class FingerprintFitOptions
         if (CheckpointEvery < 1) throw new ArgumentException("CheckpointEvery must be at least 1.");
         if (!Enum.IsDefined(Architecture)) throw new ArgumentException($"Unknown architecture {Architecture}.");
         if (Resume && CheckpointPath is null) throw new ArgumentException("Resume needs a CheckpointPath.");
+        if (MaxResidualBytes < 1) throw new ArgumentException("MaxResidualBytes must be positive.");
     }
 }
 

@@ -30,6 +30,10 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
             throw new DifException($"Fitting a fingerprint needs real and generated images (got {real.Count} real, {fake.Count} generated).");
         int length = 3 * size * size;
         if (real.Concat(fake).Any(r => r is null || r.Length != length)) throw new ArgumentException($"Every residual must hold 3×{size}×{size} values.");
+        long bytes = (long)(real.Count + fake.Count) * length * sizeof(float);
+        if (bytes > options.MaxResidualBytes)
+            throw new DifException(FormattableString.Invariant(
+                $"Fitting {real.Count + fake.Count} residuals at S={size} needs {bytes / 1e9:F2} GB for their standardised copy, over the limit of {options.MaxResidualBytes / 1e9:F2} GB (FingerprintFitOptions.MaxResidualBytes, by default half this machine's memory). Fit on fewer images or a smaller crop, or raise the limit."));
         CheckFinite(real, "real");
         CheckFinite(fake, "generated");
 

@@ -144,6 +144,21 @@ public sealed class FingerprintFitterTests
     public void Fitting_without_generated_images_is_a_clear_error()
         => Assert.Contains("0 generated", Assert.Throws<DifException>(() => new FingerprintFitter(Quick()).Fit([new float[3 * Size * Size]], [], Size)).Message);
 
+    [Fact]
+    public void A_training_set_over_the_memory_limit_is_refused_with_its_size_before_fitting()
+    {
+        var (real, fake) = Residuals(4, seed: 1);
+        var options = Quick();
+        options.MaxResidualBytes = 7 * 3 * Size * Size * sizeof(float);   // room for 7 of the 8 residuals
+        var message = Assert.Throws<DifException>(() => new FingerprintFitter(options).Fit(real, fake, Size)).Message;
+        Assert.Contains("Fitting 8 residuals at S=16", message);
+        Assert.Contains("MaxResidualBytes", message);
+    }
+
+    [Fact]
+    public void The_default_memory_limit_is_half_the_memory_available()
+        => Assert.Equal(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2, new FingerprintFitOptions().MaxResidualBytes);
+
     private sealed class Collect(List<FingerprintFitProgress>? into = null, Action<FingerprintFitProgress>? then = null) : IProgress<FingerprintFitProgress>
     {
         public void Report(FingerprintFitProgress value)
