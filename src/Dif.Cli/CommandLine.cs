@@ -20,6 +20,7 @@ internal static class CommandLine
           fit              --real DIR|FILE... --fake DIR|FILE... --out FILE [--epochs 100] [--size 256]
                            [--batch 64] [--seed 1] [--name NAME] [--calibration 0.2] [--boost]
                            [--checkpoint FILE [--checkpoint-every 10] [--resume]] [--denoiser FILE] [--device auto]
+                           [--memory-limit-mb N (default: a quarter of memory; larger sets spill to disk)] [--spill DIR]
                            Fit a fingerprint of a generative model from its images and real ones.
           detect           --fingerprint FILE [--band 0.1] [--denoiser FILE] [--force-denoiser] FILE|DIR...
                            Verdict, probability, score and correlation for each image.
@@ -105,6 +106,12 @@ internal static class CommandLine
         catch (UsageException e)
         {
             Console.Error.WriteLine($"dif: {e.Message}\n\n{Usage}");
+            return 2;
+        }
+        catch (ArgumentException e)
+        {
+            // The library's option classes validate their values; out-of-range flags end here.
+            Console.Error.WriteLine($"dif: invalid option value: {e.Message}");
             return 2;
         }
         catch (OperationCanceledException)

@@ -3,6 +3,7 @@ using Dif.Denoising;
 using Dif.Evaluation;
 using Dif.Fingerprinting;
 using Dif.Imaging;
+using Dif.Persistence;
 
 namespace Dif.Cli;
 
@@ -87,7 +88,9 @@ internal static class FingerprintCommands
             CheckpointEvery = a.Int("checkpoint-every", 10),
             Resume = a.Flag("resume"),
             Device = a.String("device", "auto")!,
+            SpillFolder = a.String("spill"),
         };
+        if (a.String("memory-limit-mb") is { } limit) fit.MaxResidualBytes = long.Parse(limit, CultureInfo.InvariantCulture) << 20;
         var name = a.String("name", Path.GetFileNameWithoutExtension(Path.GetFileNameWithoutExtension(output)));
         using var denoiser = CommandLine.LoadDenoiser(a.String("denoiser"), fit.Device);
         a.RejectUnknown();
@@ -96,24 +99,37 @@ internal static class FingerprintCommands
         var clock = System.Diagnostics.Stopwatch.StartNew();
         void Say(string text) => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{clock.Elapsed.TotalSeconds,4:F0} s] {text}"));
         int total = 0, skipped = 0;
-        List<float[]> Residuals(List<string> inputs, string what)
+        var spilled = new List<ResidualFile>();
+        IReadOnlyList<float[]> Residuals(List<string> inputs, string what)
         {
             var files = CommandLine.ExpandImages(inputs).ToList();
             total += files.Count;
             Say($"Residuals of {files.Count} {what} images ...");
-            return ResidualExtraction.FromFiles(denoiser, files, options, e => { skipped++; Console.Error.WriteLine($"dif: skipped: {e.Message}"); }, cancellationToken: ct)
-                .Select(r => r.Residual).ToList();
+            var residuals = ResidualExtraction.FromFiles(denoiser, files, options, e => { skipped++; Console.Error.WriteLine($"dif: skipped: {e.Message}"); }, cancellationToken: ct)
+                .Select(r => r.Residual);
+            // A set too large for memory goes to a temporary file as it is extracted (the fitter spills its own copy too).
+            long length = 3L * options.CropSize * options.CropSize;
+            if (files.Count * length * sizeof(float) <= fit.MaxResidualBytes) return residuals.ToList();
+            var file = new ResidualFile((int)length, fit.SpillFolder);
+            spilled.Add(file);
+            Say($"  (kept on disk in {file.Path}: {files.Count * length * sizeof(float) / 1e6:F0} MB is over the in-memory limit of {fit.MaxResidualBytes / 1e6:F0} MB)");
+            foreach (var r in residuals) file.Add(r);
+            return file;
         }
-        var real = Residuals(realInputs, "real");
-        var fake = Residuals(fakeInputs, "generated");
-        if (skipped > 0) Say($"{skipped} of {total} images could not be used (listed above); fitting on the other {total - skipped}.");
-        if (fit.Resume && File.Exists(fit.CheckpointPath)) Say($"Resuming from checkpoint {fit.CheckpointPath}.");
-        Say($"Fitting ({fit.Epochs} epochs) ...");
-        var fingerprint = new FingerprintFitter(fit).Fit(real, fake, options.CropSize, denoiser.Identity, EpochPrinter(fit.Epochs, Say), ct).WithName(name);
-        fingerprint.Save(output);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Wrote {output}: centres real {fingerprint.RealCentre:F4}, generated {fingerprint.FakeCentre:F4}; calibrated on {fingerprint.Calibration.Images} {fingerprint.Calibration.Source} images."));
-        return 0;
+        try
+        {
+            var real = Residuals(realInputs, "real");
+            var fake = Residuals(fakeInputs, "generated");
+            if (skipped > 0) Say($"{skipped} of {total} images could not be used (listed above); fitting on the other {total - skipped}.");
+            if (fit.Resume && File.Exists(fit.CheckpointPath)) Say($"Resuming from checkpoint {fit.CheckpointPath}.");
+            Say($"Fitting ({fit.Epochs} epochs) ...");
+            var fingerprint = new FingerprintFitter(fit).Fit(real, fake, options.CropSize, denoiser.Identity, EpochPrinter(fit.Epochs, Say), ct).WithName(name);
+            fingerprint.Save(output);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Wrote {output}: centres real {fingerprint.RealCentre:F4}, generated {fingerprint.FakeCentre:F4}; calibrated on {fingerprint.Calibration.Images} {fingerprint.Calibration.Source} images."));
+            return 0;
+        }
+        finally { foreach (var f in spilled) f.Dispose(); }
     }
 
     /// <summary>Scores images against a fingerprint and prints one line per image.</summary>

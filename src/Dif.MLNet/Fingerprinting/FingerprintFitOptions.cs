@@ -39,10 +39,12 @@ public sealed class FingerprintFitOptions
     public int CheckpointEvery { get; set; } = 10;
     /// <summary>Continue from <see cref="CheckpointPath"/> if it exists (it must be of the same data and options).</summary>
     public bool Resume { get; set; }
-    /// <summary>Most bytes the fitter's standardised copy of the residuals may take (N·3·S²·4). A larger set is
-    /// refused before any allocation, with the numbers, instead of running the machine out of memory. The
-    /// default is half the memory available to the process (the callers' own residual arrays take as much again).</summary>
-    public long MaxResidualBytes { get; set; } = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2;
+    /// <summary>Most bytes of standardised residuals (N·3·S²·4) the fitter holds in memory. A larger set is
+    /// spilled to a temporary file in <see cref="SpillFolder"/> and each step reads its batch from there (slower,
+    /// same result). Default: a quarter of the memory available to the process.</summary>
+    public long MaxResidualBytes { get; set; } = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4;
+    /// <summary>Folder for spilled residuals (null: the system's temporary folder).</summary>
+    public string? SpillFolder { get; set; }
 
     /// <summary>Throws <see cref="ArgumentException"/> for values out of range.</summary>
     public void Validate()

@@ -30,10 +30,6 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
             throw new DifException($"Fitting a fingerprint needs real and generated images (got {real.Count} real, {fake.Count} generated).");
         int length = 3 * size * size;
         if (real.Concat(fake).Any(r => r is null || r.Length != length)) throw new ArgumentException($"Every residual must hold 3×{size}×{size} values.");
-        long bytes = (long)(real.Count + fake.Count) * length * sizeof(float);
-        if (bytes > options.MaxResidualBytes)
-            throw new DifException(FormattableString.Invariant(
-                $"Fitting {real.Count + fake.Count} residuals at S={size} needs {bytes / 1e9:F2} GB for their standardised copy, over the limit of {options.MaxResidualBytes / 1e9:F2} GB (FingerprintFitOptions.MaxResidualBytes, by default half this machine's memory). Fit on fewer images or a smaller crop, or raise the limit."));
         CheckFinite(real, "real");
         CheckFinite(fake, "generated");
 
@@ -71,8 +67,8 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
         if (held < 2 || items.Count - held < 2) return (items, []);
         var order = Enumerable.Range(0, items.Count).ToArray();
         new Random(StepSeeds.Of(options.Seed, stream, 5)).Shuffle(order);
-        var calibrate = order.Take(held).Order().Select(i => items[i]).ToList();
-        var fit = order.Skip(held).Order().Select(i => items[i]).ToList();
+        var calibrate = RowView.Pick(items, order.Take(held).Order().ToArray());
+        var fit = RowView.Pick(items, order.Skip(held).Order().ToArray());
         return (fit, calibrate);
     }
 
@@ -93,14 +89,16 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
         using var jitter = Scalars.Of(o.NoiseJitter);
         using var z = torch.rand(FingerprintNetworks.InputShape(o.Architecture, size), generator: null).mul_(noiseScale).to(device);
 
-        var all = real.Select(r => (r, Label: false)).Concat(fake.Select(f => (r: f, Label: true))).ToArray();
-        int batch = Math.Min(o.BatchSize, all.Length) / 2 * 2;
+        // Rows are looked up by index, never copied out: a spilled set (ResidualFile) stays on disk.
+        var all = RowView.Concat(real, fake);
+        bool IsGenerated(int i) => i >= real.Count;
+        int batch = Math.Min(o.BatchSize, all.Count) / 2 * 2;
         var state = new FitState { RunKey = FingerprintCheckpoint.RunKey(o, size, real, fake) };
         if (o.Resume && o.CheckpointPath is { } resumeFrom && File.Exists(resumeFrom))
             FingerprintCheckpoint.Load(resumeFrom, state, net, adam, z, device);
         // Every residual standardised once: ρ(F, R_i) is then one row of a matrix-vector product, so a
-        // step neither copies its batch nor allocates batch-sized temporaries.
-        using var standardised = Standardise(all.Select(a => a.r).ToList(), length, device);
+        // step neither copies its batch nor allocates batch-sized temporaries (unless the set is spilled to disk).
+        using var standardised = StandardisedResiduals.Create(all, length, device, o.MaxResidualBytes, o.SpillFolder);
         using var lengthScalar = Scalars.Of(length);
 
         using var emaKeep = Scalars.Of(o.EmaDecay);
@@ -110,10 +108,10 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
         FingerprintFitProgress? last = null;
         try
         {
-            int stepsPerEpoch = Math.Max(1, all.Length / batch);
+            int stepsPerEpoch = Math.Max(1, all.Count / batch);
             for (int epoch = state.Epoch; epoch < o.Epochs; epoch++)
             {
-                var order = Enumerable.Range(0, all.Length).ToArray();
+                var order = Enumerable.Range(0, all.Count).ToArray();
                 new Random(StepSeeds.Of(o.Seed, epoch, 3)).Shuffle(order);
                 double lossSum = 0, realSum = 0, fakeSum = 0;
                 int steps = 0;
@@ -122,15 +120,14 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
                     cancellationToken.ThrowIfCancellationRequested();
                     long step = (long)epoch * stepsPerEpoch + k;
                     var idx = order.AsSpan(k * batch, batch).ToArray();
-                    var labels = idx.Select(i => all[i].Label).ToArray();
+                    var labels = idx.Select(IsGenerated).ToArray();
                     using var scope = NewDisposeScope();
                     net.train();
                     using var gen = new torch.Generator((ulong)StepSeeds.Of(o.Seed, step, 4));
                     var f = net.forward(z.Plus(torch.randn(z.shape, generator: gen).mul_(jitter).to(device)));
-                    using var rows = torch.tensor(idx.Select(i => (long)i).ToArray()).to(device);
-                    var rho = Correlations(standardised, f.reshape(1, length), lengthScalar).index_select(0, rows);
+                    var rho = standardised.Correlations(f.reshape(1, length), idx, lengthScalar);
                     var loss = ContrastiveLoss(rho, labels, margin, device);
-                    if (o.Boost && BoostLoss(f.reshape(1, length), idx.Select(i => all[i]).ToList(), margin, device) is { } boost)
+                    if (o.Boost && BoostLoss(f.reshape(1, length), idx.Select(i => (all[i], IsGenerated(i))).ToList(), margin, device) is { } boost)
                         loss = loss.Plus(boost).div(two);
                     adam.ZeroGrad();
                     loss.backward();
@@ -140,7 +137,7 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
                         var fd = f.detach();
                         if (state.Ema is null) state.Ema = fd.clone().DetachFromDisposeScope();
                         else state.Ema.mul_(emaKeep).add_(fd, alpha: emaTake);
-                        var rhoE = Correlations(standardised, state.Ema.reshape(1, length), lengthScalar).index_select(0, rows).cpu().data<float>().ToArray();
+                        var rhoE = standardised.Correlations(state.Ema.reshape(1, length), idx, lengthScalar).cpu().data<float>().ToArray();
                         var (r, q) = ClassMeans(rhoE, labels);
                         if (r is { } rr) { state.RealLog.Add(rr); realSum += rr; }
                         if (q is { } qq) { state.FakeLog.Add(qq); fakeSum += qq; }
