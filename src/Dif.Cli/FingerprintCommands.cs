@@ -107,12 +107,11 @@ internal static class FingerprintCommands
             Say($"Residuals of {files.Count} {what} images ...");
             var residuals = ResidualExtraction.FromFiles(denoiser, files, options, e => { skipped++; Console.Error.WriteLine($"dif: skipped: {e.Message}"); }, cancellationToken: ct)
                 .Select(r => r.Residual);
-            // A set too large for memory goes to a temporary file as it is extracted (the fitter spills its own copy too).
+            // Residuals go to a temporary file as they are extracted: the fitter keeps its own standardised copy
+            // (in memory, or on disk past the limit), so holding the raw ones in memory too would double the peak.
             long length = 3L * options.CropSize * options.CropSize;
-            if (files.Count * length * sizeof(float) <= fit.MaxResidualBytes) return residuals.ToList();
             var file = new ResidualFile((int)length, fit.SpillFolder);
             spilled.Add(file);
-            Say($"  (kept on disk in {file.Path}: {files.Count * length * sizeof(float) / 1e6:F0} MB is over the in-memory limit of {fit.MaxResidualBytes / 1e6:F0} MB)");
             foreach (var r in residuals) file.Add(r);
             return file;
         }
