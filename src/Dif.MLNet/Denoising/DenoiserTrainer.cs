@@ -64,7 +64,7 @@ public sealed class DenoiserTrainer
                 var (lo, hi) = SigmaRangeAt(step);
                 using var range = Scalars.Of((hi - lo) / 255.0);
                 using var low = Scalars.Of(lo / 255.0);
-                var sigmas = torch.rand([n, 1, 1, 1], generator: gen).mul_(range).add_(low);
+                var sigmas = torch.rand([n, 1, 1, 1], generator: gen).mul_(range).PlusInPlace(low);
                 var noise = torch.randn([n, 3, p, p], generator: gen).mul_(sigmas).to(device);
                 var predicted = net.forward(clean.Plus(noise));
                 // DnCNN's loss: squared error summed over a patch, halved, averaged over the batch.

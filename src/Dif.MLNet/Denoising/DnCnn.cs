@@ -106,7 +106,7 @@ public sealed class DnCnn : Module<Tensor, Tensor>
             if (i + 1 < layers.Count && layers[i + 1] is BatchNorm2d bn)
             {
                 using var eps = Scalars.Of(bn.eps);
-                var scale = bn.weight!.to(float64).div(bn.running_var!.to(float64).add(eps).sqrt());
+                var scale = bn.weight!.to(float64).div(bn.running_var!.to(float64).Plus(eps).sqrt());
                 var shift = bn.bias!.to(float64).Minus(bn.running_mean!.to(float64).mul(scale));
                 if (b is not null) shift = shift.Plus(b.to(float64).mul(scale));
                 w = w.to(float64).mul(scale.reshape(-1, 1, 1, 1)).to(w.dtype);

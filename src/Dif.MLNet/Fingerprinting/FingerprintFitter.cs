@@ -234,7 +234,7 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
     private static Tensor StandardiseRows(Tensor rows)
     {
         using var eps = Scalars.Of(Correlation.Epsilon);
-        return rows.Minus(rows.mean([1], keepdim: true)).div(rows.std(1, unbiased: false, keepdim: true).add(eps));
+        return rows.Minus(rows.mean([1], keepdim: true)).div(rows.std(1, unbiased: false, keepdim: true).Plus(eps));
     }
 }
 

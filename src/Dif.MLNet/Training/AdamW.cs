@@ -68,7 +68,7 @@ public sealed class AdamW : IDisposable
             m[i].mul_(beta1).add_(g, alpha: oneMinusBeta1);
             v[i].mul_(beta2).addcmul_(g, g, value: oneMinusBeta2);
             using var denom = v[i].sqrt();
-            denom.div_(sqrtBc2).add_(eps);
+            denom.div_(sqrtBc2).PlusInPlace(eps);
             p.addcdiv_(m[i], denom, value: negStep);
         }
     }

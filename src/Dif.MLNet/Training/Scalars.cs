@@ -20,6 +20,12 @@ public static class Scalars
     /// <summary><paramref name="a"/> + <paramref name="b"/>.</summary>
     public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);
 
+    /// <summary><paramref name="a"/> + the scalar <paramref name="b"/> (TorchSharp's add(Scalar) would make a hidden alpha scalar).</summary>
+    public static Tensor Plus(this Tensor a, Scalar b) => a.add(b, One);
+
+    /// <summary><paramref name="a"/> += the scalar <paramref name="b"/>, in place.</summary>
+    public static Tensor PlusInPlace(this Tensor a, Scalar b) => a.add_(b, One);
+
     /// <summary><paramref name="a"/> − <paramref name="b"/>.</summary>
     public static Tensor Minus(this Tensor a, Tensor b) => a.sub(b); // TorchSharp's sub has no alpha scalar
 
