@@ -60,10 +60,11 @@ internal sealed class StandardisedResiduals : IDisposable
     {
         if (batch is not null && ReferenceEquals(rows, batchRows)) return batch;
         int length = file!.RowLength;
-        if (batchBuffer is null || batchBuffer.Length < rows.Length * length) batchBuffer = new float[rows.Length * length];
+        // Every step has the same batch size, so one buffer serves the whole fit (no per-step 50 MB array).
+        if (batchBuffer?.Length != rows.Length * length) batchBuffer = new float[rows.Length * length];
         for (int k = 0; k < rows.Length; k++) file.Read(rows[k], batchBuffer.AsSpan(k * length, length));
         batch?.Dispose();
-        using (var cpu = torch.tensor(batchBuffer.AsSpan(0, rows.Length * length).ToArray(), [rows.Length, length]))
+        using (var cpu = torch.tensor(batchBuffer, [rows.Length, length]))
             batch = cpu.to(device).DetachFromDisposeScope();
         batchRows = rows;
         return batch;
