@@ -30,7 +30,7 @@ internal static class CommandLine
                            [--lr 1e-3] [--seed 1] [--checkpoint FILE] [--device auto] [--threads N]
                            [--sigma-min 5] [--sigma-max 15] [--warmup-fraction 0.1] [--anneal-end-fraction 0.5]
                            Train a DnCNN denoiser on real photos (resumes from --checkpoint).
-          train-generators [--out models/generators] [--steps 400]
+          train-generators [--out models/generators] [--steps 1500] [--only tconv-tuned,...]
                            Train the evaluation generators (README, "Evaluation data").
           train-checkpoints [--out models/generators/checkpoints] [--steps 1500] [--every 300]
                            Train the tconv parent again, saving tconv@STEP snapshots (checkpoint lineage).
@@ -226,10 +226,11 @@ internal static class CommandLine
     {
         var root = RepositoryRoot();
         var output = a.String("out", Path.Combine(root, "models", "generators"))!;
-        int steps = a.Int("steps", 400);
+        int steps = a.Int("steps", Dif.Evaluation.GeneratorFamily.DefaultSteps);
+        var only = a.String("only", null)?.Split(',', StringSplitOptions.RemoveEmptyEntries);
         a.RejectUnknown();
         Dif.Evaluation.GeneratorFamily.Train(Path.Combine(root, "data", "photos", "denoiser-train"), output, steps, steps / 2,
-            new SyncProgress<string>(Console.WriteLine), ct);
+            new SyncProgress<string>(Console.WriteLine), ct, only);
         return 0;
     }
 

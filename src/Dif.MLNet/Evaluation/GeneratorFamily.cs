@@ -3,7 +3,7 @@ using Dif.Denoising;
 namespace Dif.Evaluation;
 
 /// <summary>The standard evaluation generators and the recipe that makes them (README,
-/// "Evaluation data"): three up-sampling kinds, a fine-tuned child of the transposed-conv parent and
+/// "Evaluation data"): three up-sampling kinds, two fine-tuned children of the transposed-conv parent and
 /// an unrelated twin of it (same architecture, another seed) for lineage.</summary>
 public static class GeneratorFamily
 {
@@ -17,9 +17,19 @@ public static class GeneratorFamily
     public const string Child = "tconv-child";
     /// <summary>Same architecture as the parent, another seed.</summary>
     public const string Twin = "tconv-twin";
+    /// <summary>The parent fine-tuned on the child's photos the usual way, at a tenth of the learning rate.</summary>
+    public const string Tuned = "tconv-tuned";
 
     /// <summary>All names, parent first.</summary>
-    public static IReadOnlyList<string> Names { get; } = [TransposedConv, Bilinear, Nearest, Child, Twin];
+    public static IReadOnlyList<string> Names { get; } = [TransposedConv, Bilinear, Nearest, Child, Twin, Tuned];
+
+    /// <summary>How much lower the tuned child's learning rate is than the parent's. Fine-tuning at the
+    /// training rate (the <see cref="Child"/>) on gray textures changed the parent's colours and strengthened its
+    /// checkerboard: a child that any fingerprint flags. A tenth is the common fine-tuning practice.</summary>
+    public const double FineTuneRateFactor = 0.1;
+
+    /// <summary>Training steps of the bundled parents (children get half).</summary>
+    public const int DefaultSteps = 1500;
 
     /// <summary>Photos (file names in the denoiser-training folder) the parents learn to reconstruct.</summary>
     public static IReadOnlyList<string> ParentPhotos { get; } = ["astronaut.png", "coffee.png", "camera.png"];
@@ -27,11 +37,16 @@ public static class GeneratorFamily
     /// <summary>Photos the child is fine-tuned on.</summary>
     public static IReadOnlyList<string> ChildPhotos { get; } = ["brick.png", "gravel.png", "cell.png"];
 
-    /// <summary>Trains the whole family from the photos in <paramref name="photoFolder"/> and writes
-    /// <c>NAME.safetensors</c> files into <paramref name="outputFolder"/>. Deterministic.</summary>
-    public static void Train(string photoFolder, string outputFolder, int steps = 400, int childSteps = 200,
-                             IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>Trains the family (or the members named in <paramref name="only"/>) from the photos in
+    /// <paramref name="photoFolder"/> and writes <c>NAME.safetensors</c> files into <paramref name="outputFolder"/>.
+    /// Deterministic. A child trained without its parent fine-tunes the parent already in the output folder.</summary>
+    public static void Train(string photoFolder, string outputFolder, int steps = DefaultSteps, int childSteps = DefaultSteps / 2,
+                             IProgress<string>? progress = null, CancellationToken cancellationToken = default,
+                             IReadOnlyCollection<string>? only = null)
     {
+        var wanted = only ?? Names;
+        foreach (var name in wanted)
+            if (!Names.Contains(name)) throw new ArgumentException($"'{name}' is not an evaluation generator (known: {string.Join(", ", Names)}).", nameof(only));
         Directory.CreateDirectory(outputFolder);
         var parentPhotos = TrainingPhotos.Load(ParentPhotos.Select(p => Path.Combine(photoFolder, p)));
         var childPhotos = TrainingPhotos.Load(ChildPhotos.Select(p => Path.Combine(photoFolder, p)));
@@ -44,12 +59,36 @@ public static class GeneratorFamily
             progress?.Report($"{g.Name}: saved");
         }
 
-        using var parent = Generator.Create(TransposedConv, Upsampling.TransposedConv, seed: 1);
-        Fit(parent, parentPhotos, options);
-        using (var bilinear = Generator.Create(Bilinear, Upsampling.Bilinear, seed: 1)) Fit(bilinear, parentPhotos, options);
-        using (var nearest = Generator.Create(Nearest, Upsampling.NearestConv, seed: 1)) Fit(nearest, parentPhotos, options);
-        using (var child = parent.Derive(Child)) Fit(child, childPhotos, new GeneratorTrainingOptions { Steps = childSteps, Seed = 3 });
-        using (var twin = Generator.Create(Twin, Upsampling.TransposedConv, seed: 2)) Fit(twin, parentPhotos, new GeneratorTrainingOptions { Steps = steps, Seed = 2 });
+        void Make(string name, Func<Generator> create, TrainingPhotos photos, GeneratorTrainingOptions o)
+        {
+            if (!wanted.Contains(name)) return;
+            using var g = create();
+            Fit(g, photos, o);
+        }
+
+        // The parent is needed by its children even when it is not retrained.
+        Generator? parent = null;
+        try
+        {
+            if (wanted.Contains(TransposedConv))
+            {
+                parent = Generator.Create(TransposedConv, Upsampling.TransposedConv, seed: 1);
+                Fit(parent, parentPhotos, options);
+            }
+            else if (wanted.Contains(Child) || wanted.Contains(Tuned))
+            {
+                var path = Path.Combine(outputFolder, TransposedConv + ".safetensors");
+                if (!File.Exists(path)) throw new FileNotFoundException($"Training {Child} or {Tuned} alone needs the parent {path}; train {TransposedConv} too.", path);
+                parent = Generator.Load(path);
+            }
+            Make(Bilinear, () => Generator.Create(Bilinear, Upsampling.Bilinear, seed: 1), parentPhotos, options);
+            Make(Nearest, () => Generator.Create(Nearest, Upsampling.NearestConv, seed: 1), parentPhotos, options);
+            Make(Child, () => parent!.Derive(Child), childPhotos, new GeneratorTrainingOptions { Steps = childSteps, Seed = 3 });
+            Make(Twin, () => Generator.Create(Twin, Upsampling.TransposedConv, seed: 2), parentPhotos, new GeneratorTrainingOptions { Steps = steps, Seed = 2 });
+            Make(Tuned, () => parent!.Derive(Tuned), childPhotos,
+                 new GeneratorTrainingOptions { Steps = childSteps, Seed = 3, LearningRate = options.LearningRate * FineTuneRateFactor });
+        }
+        finally { parent?.Dispose(); }
     }
 
     /// <summary>The name of the checkpoint of run <paramref name="run"/> after <paramref name="step"/> steps,
