@@ -172,6 +172,23 @@ Describe 'Get-DifLineage and Find-DifSource' {
         $r | Where-Object Source | ForEach-Object { $_.Source | Should -BeIn @('periodic', 'tconv') }
         @($r | Where-Object Source -eq 'periodic').Count | Should -BeGreaterThan @($r | Where-Object Source -eq 'tconv').Count
     }
+
+    It 'shows progress per image, as a percentage of the files given as arguments' {
+        # Progress records are only visible to a host: run the cmdlet in a runspace of its own and read its stream.
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript('param($m, $p, $l) Import-Module $m; Find-DifSource -Path $p -Library $l').
+                AddArgument((Get-Module Dif).Path).AddArgument($TestFake).AddArgument($library)
+            $results = $ps.Invoke()
+            $results.Count | Should -Be 16
+            $records = @($ps.Streams.Progress)
+            $records.Count | Should -BeGreaterThan 1
+            $records[0].Activity | Should -Match 'Find-DifSource'
+            $records[0].StatusDescription | Should -Match '^0 of 16 done'
+            $records[-1].RecordType | Should -Be 'Completed'
+        }
+        finally { $ps.Dispose() }
+    }
 }
 
 Describe 'Import-DifCheckpoint' {

@@ -27,6 +27,7 @@ public sealed class FindDifSourceCommand : DifCmdlet
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
     private Attributor? attributor;
+    private ProgressReporter? progress;
     private Denoiser? denoiser;
     private ImageLoadOptions? options;
 
@@ -89,6 +90,7 @@ public sealed class FindDifSourceCommand : DifCmdlet
             attributor = new Attributor(fingerprints, new Fingerprinting.DetectionOptions { InconclusiveBand = InconclusiveBand });
             options = new ImageLoadOptions { CropSize = attributor.Size };
             WriteVerbose($"Library: {string.Join(", ", attributor.Models)} (crop {attributor.Size}).");
+            progress = new ProgressReporter(this, 1, $"Find-DifSource: attributing images among {attributor.Models.Count} models");
         }
         catch (Exception e) when (e is DifException or ArgumentException or ArgumentTransformationMetadataException)
         {
@@ -100,9 +102,8 @@ public sealed class FindDifSourceCommand : DifCmdlet
     protected override void ProcessRecord()
     {
         bool literal = ParameterSetName == LiteralPathSet;
-        foreach (var file in ResolveInputFiles(literal ? LiteralPath : Path, literal))
+        foreach (var file in EachInputFile(literal ? LiteralPath : Path, literal, progress!))
         {
-            ThrowIfStopping();
             try
             {
                 var result = attributor!.Attribute(denoiser!.ExtractResidual(ImageLoader.Load(file, options)));
@@ -114,4 +115,7 @@ public sealed class FindDifSourceCommand : DifCmdlet
             }
         }
     }
+
+    /// <inheritdoc />
+    protected override void EndProcessing() => progress?.Complete();
 }

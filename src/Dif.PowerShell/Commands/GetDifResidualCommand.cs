@@ -128,18 +128,7 @@ public sealed class GetDifResidualCommand : DifCmdlet
     protected override void ProcessRecord()
     {
         bool literal = ParameterSetName == LiteralPathSet;
-        var files = ResolveInputFiles(literal ? LiteralPath : Path, literal);
-        if (!MyInvocation.ExpectingInput)
-        {
-            var list = files.ToList();
-            progress!.Total = list.Count;
-            files = list;
-        }
-        foreach (var file in files)
-        {
-            ThrowIfStopping();
-            Process(file);
-        }
+        foreach (var file in EachInputFile(literal ? LiteralPath : Path, literal, progress!)) Process(file);
     }
 
     private void Process(string file)
@@ -154,7 +143,6 @@ public sealed class GetDifResidualCommand : DifCmdlet
             : System.IO.Path.Combine(outDirectory, System.IO.Path.GetFileNameWithoutExtension(file) + ".residual.png"));
         if (target is not null && !CanWrite(file, target)) return;
 
-        progress!.Starting(System.IO.Path.GetFileName(file));
         WriteVerbose($"{file}: reading and cropping to {CropSize}×{CropSize}.");
         PreparedImage image;
         float[] residual;
@@ -167,7 +155,6 @@ public sealed class GetDifResidualCommand : DifCmdlet
         catch (DifException e)
         {
             WriteError(DifErrors.FromDif(e, file));
-            progress.Finished();
             return;
         }
         ThrowIfStopping();
@@ -190,7 +177,6 @@ public sealed class GetDifResidualCommand : DifCmdlet
         }
         var result = new DifResidual(file, image.OriginalWidth, image.OriginalHeight, image.Size, residual, denoiser.Identity, writtenTo);
         WriteVerbose(FormattableString.Invariant($"{file}: {result.Width}×{result.Height}, residual RMS {result.Rms * 255:F2}/255."));
-        progress.Finished();
         WriteObject(result);
     }
 

@@ -111,17 +111,8 @@ public sealed class TestDifImageCommand : DifCmdlet
     protected override void ProcessRecord()
     {
         bool literal = ParameterSetName == LiteralPathSet;
-        var files = ResolveInputFiles(literal ? LiteralPath : Path, literal);
-        if (!MyInvocation.ExpectingInput)
+        foreach (var file in EachInputFile(literal ? LiteralPath : Path, literal, progress!))
         {
-            var list = files.ToList();
-            progress!.Total = list.Count;
-            files = list;
-        }
-        foreach (var file in files)
-        {
-            ThrowIfStopping();
-            progress!.Starting(System.IO.Path.GetFileName(file));
             try
             {
                 var d = Fingerprint.Fingerprint.Detect(denoiser!.ExtractResidual(ImageLoader.Load(file, options)), detection);
@@ -133,7 +124,6 @@ public sealed class TestDifImageCommand : DifCmdlet
             {
                 WriteError(DifErrors.FromDif(e, file));
             }
-            progress.Finished();
         }
     }
 

@@ -96,6 +96,27 @@ public abstract class DifCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>The input files of one ProcessRecord call (<see cref="ResolveInputFiles"/>), one at a time, with
+    /// a stop check before each and a progress tick around each. Given as arguments, the files are all known
+    /// up front and the bar shows a percentage; from the pipeline it counts.</summary>
+    private protected IEnumerable<string> EachInputFile(IEnumerable<string>? paths, bool literal, ProgressReporter progress)
+    {
+        var files = ResolveInputFiles(paths, literal);
+        if (!MyInvocation.ExpectingInput)
+        {
+            var list = files.ToList();
+            progress.Total = list.Count;
+            files = list;
+        }
+        foreach (var file in files)
+        {
+            ThrowIfStopping();
+            progress.Starting(System.IO.Path.GetFileName(file));
+            yield return file;
+            progress.Finished();
+        }
+    }
+
     /// <summary>Residuals of the images <paramref name="paths"/> resolve to (wildcards expanded, folders read),
     /// one progress tick per image; unusable images get a non-terminating error naming them and are left out.</summary>
     private protected List<float[]> ExtractResiduals(IEnumerable<string> paths, Denoiser denoiser, ImageLoadOptions options, ProgressReporter progress)
