@@ -11,17 +11,6 @@ public sealed class ResidualPipelineTests : IDisposable
     private readonly TestFiles files = new();
     public void Dispose() => files.Dispose();
 
-    private sealed class PathRow
-    {
-        public string Path { get; set; } = "";
-    }
-
-    private sealed class ResidualRow
-    {
-        [VectorType]
-        public float[] Residual { get; set; } = [];
-    }
-
     private (MLContext ml, IDataView data, string[] paths) TwoImages()
     {
         var ml = new MLContext(seed: 1);

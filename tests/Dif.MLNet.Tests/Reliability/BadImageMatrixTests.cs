@@ -120,22 +120,11 @@ public sealed class BadImageMatrixTests(BadImageFolder folder) : IClassFixture<B
         Assert.All(residuals, r => Assert.All(r.Residual, v => Assert.True(float.IsFinite(v))));
     }
 
-    private sealed class PathRow
-    {
-        public string Path { get; set; } = "";
-    }
-
     private sealed class NamedBytesRow
     {
         public string Name { get; set; } = "";
         [VectorType]
         public byte[] Image { get; set; } = [];
-    }
-
-    private sealed class ResidualRow
-    {
-        [VectorType]
-        public float[] Residual { get; set; } = [];
     }
 
     private ResidualExtractorOptions MLOptions(string input, string? nameColumn = null) => new()

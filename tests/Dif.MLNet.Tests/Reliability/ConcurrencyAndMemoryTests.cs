@@ -58,11 +58,6 @@ public sealed class ConcurrencyAndMemoryTests(ITestOutputHelper output) : IDispo
         Assert.Equal(sequential, parallel);
     }
 
-    private sealed class PathRow
-    {
-        public string Path { get; set; } = "";
-    }
-
     private sealed class Scored
     {
         public float Score { get; set; }

@@ -17,17 +17,6 @@ public sealed class FaultyInputTests : IDisposable
 
     public void Dispose() => files.Dispose();
 
-    private sealed class PathRow
-    {
-        public string Path { get; set; } = "";
-    }
-
-    private sealed class ResidualRow
-    {
-        [VectorType]
-        public float[] Residual { get; set; } = [];
-    }
-
     private sealed class LabelledPath
     {
         public string Path { get; set; } = "";
