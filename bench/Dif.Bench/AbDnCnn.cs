@@ -30,6 +30,7 @@ internal static class AbDnCnn
         using var x = torch.rand(batch, 3, size, size);
         var folded = DnCnnVariants.Fold(denoiser.Network, channelsLast: false);
         var foldedCl = DnCnnVariants.Fold(denoiser.Network, channelsLast: true);
+        var foldedBf16 = foldedCl.Select(l => (l.W.to(ScalarType.BFloat16), l.B?.to(ScalarType.BFloat16))).ToList();
         int p = DnCnnArchitecture.Padding;
         Tensor Pad(Tensor t) => nn.functional.pad(t, [p, p, p, p], PaddingModes.Constant, 0);
         Tensor Crop(Tensor t) => t[.., .., p..(p + size), p..(p + size)].contiguous();
@@ -41,13 +42,15 @@ internal static class AbDnCnn
             ("library under inference_mode", () => { using var s = NewDisposeScope(); using var m = torch.inference_mode(); denoiser.ExtractResiduals(x); }),
             ("BN folded, NCHW", () => { using var s = NewDisposeScope(); using var g = no_grad(); Crop(DnCnnVariants.RunFolded(folded, Pad(x))); }),
             ("BN folded, channels-last", () => { using var s = NewDisposeScope(); using var g = no_grad(); Crop(DnCnnVariants.RunFolded(foldedCl, DnCnnVariants.ChannelsLast(Pad(x)))); }),
+            ("BN folded, channels-last, bf16", () => { using var s = NewDisposeScope(); using var g = no_grad(); Crop(DnCnnVariants.RunFolded(foldedBf16, DnCnnVariants.ChannelsLast(Pad(x)).to(ScalarType.BFloat16)).to(ScalarType.Float32)); }),
         };
         using (var g = no_grad())
         {
             using var reference = denoiser.PredictNoise(x);
             using var f1 = DnCnnVariants.RunFolded(folded, Pad(x))[.., .., p..(p + size), p..(p + size)];
             using var f2 = DnCnnVariants.RunFolded(foldedCl, DnCnnVariants.ChannelsLast(Pad(x)))[.., .., p..(p + size), p..(p + size)];
-            Console.Error.WriteLine($"max |folded - library| = {f1.sub(reference).abs().max().item<float>():E2}, channels-last {f2.sub(reference).abs().max().item<float>():E2}, max |library| = {reference.abs().max().item<float>():E2}");
+            using var f3 = DnCnnVariants.RunFolded(foldedBf16, DnCnnVariants.ChannelsLast(Pad(x)).to(ScalarType.BFloat16)).to(ScalarType.Float32)[.., .., p..(p + size), p..(p + size)];
+            Console.Error.WriteLine($"max |folded - library| = {f1.sub(reference).abs().max().item<float>():E2}, channels-last {f2.sub(reference).abs().max().item<float>():E2}, bf16 {f3.sub(reference).abs().max().item<float>():E2} (rms {f3.sub(reference).square().mean().sqrt().item<float>():E2}), max |library| = {reference.abs().max().item<float>():E2}, rms {reference.square().mean().sqrt().item<float>():E2}");
         }
         if (only is not null) variants = variants.Where((v, i) => only.Contains(i.ToString(CultureInfo.InvariantCulture))).ToArray();
         // Interleaved call by call (A, B, C, A, B, C, ...) so that load from other processes hits every

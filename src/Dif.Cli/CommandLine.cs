@@ -22,7 +22,7 @@ internal static class CommandLine
                            [--checkpoint FILE [--checkpoint-every 10] [--resume]] [--denoiser FILE] [--device auto]
                            [--memory-limit-mb N (default: a quarter of memory; larger sets spill to disk)] [--spill DIR]
                            Fit a fingerprint of a generative model from its images and real ones.
-          detect           --fingerprint FILE [--band 0.1] [--denoiser FILE] [--force-denoiser] FILE|DIR...
+          detect           --fingerprint FILE [--band 0.1] [--denoiser FILE] [--force-denoiser] [--precision fp32|bf16] FILE|DIR...
                            Verdict, probability, score and correlation for each image.
           residuals        --out DIR [--denoiser FILE] [--crop 256] [--device auto] FILE|DIR...
                            Extract DnCNN residuals and write them as PNG pictures.
@@ -128,6 +128,14 @@ internal static class CommandLine
 
     internal static Denoiser LoadDenoiser(string? path, string? device)
         => path is null ? Denoiser.LoadDefault(device) : Denoiser.Load(path, device);
+
+    /// <summary>--precision fp32 (default) or bf16: the arithmetic of residual extraction.</summary>
+    internal static InferencePrecision Precision(Arguments a) => a.String("precision", "fp32") switch
+    {
+        "fp32" => InferencePrecision.Float32,
+        "bf16" => InferencePrecision.BFloat16,
+        var other => throw new UsageException($"--precision is fp32 or bf16, not '{other}'"),
+    };
 
     internal static IEnumerable<string> ExpandImages(IEnumerable<string> inputs)
     {

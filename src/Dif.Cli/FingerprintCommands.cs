@@ -137,8 +137,10 @@ internal static class FingerprintCommands
         var fingerprintPath = a.String("fingerprint") ?? throw new UsageException("detect needs --fingerprint FILE");
         var detection = new DetectionOptions { InconclusiveBand = a.Double("band", DetectionOptions.DefaultInconclusiveBand) };
         bool force = a.Flag("force-denoiser");
+        var precision = CommandLine.Precision(a);
         var fingerprint = Fingerprint.Load(fingerprintPath);
         using var denoiser = CommandLine.LoadDenoiser(a.String("denoiser"), a.String("device"));
+        denoiser.Precision = precision;
         a.RejectUnknown();
         fingerprint.EnsureDenoiser(denoiser, force, fingerprintPath);
         var files = CommandLine.ExpandImages(a.Positional).ToList();

@@ -60,13 +60,15 @@ public sealed class DnCnn : Module<Tensor, Tensor>
     /// came from; any change to those (training, loading, editing) is seen by an exact comparison and
     /// refolds, so the cache can never serve stale weights. Not thread-safe: <see cref="Denoiser"/>
     /// serialises its calls.</summary>
-    internal Tensor ForwardFolded(Tensor input, bool channelsLast)
+    internal Tensor ForwardFolded(Tensor input, bool channelsLast, ScalarType dtype = ScalarType.Float32)
     {
         if (training) throw new InvalidOperationException("ForwardFolded uses BatchNorm running statistics: call eval() first.");
         using var _ = no_grad();
-        var folded = FoldedLayers(channelsLast);
+        var folded = FoldedLayers(channelsLast, dtype);
         using var scope = NewDisposeScope();
-        var h = input;
+        // Reduced precision: weights are folded in float64 then rounded once; activations stay in dtype
+        // throughout and only the output comes back as float32.
+        var h = input.dtype == dtype ? input : input.to(dtype);
         for (int i = 0; i < folded.Count; i++)
         {
             var next = nn.functional.conv2d(h, folded[i].Weight, folded[i].Bias, padding: [1, 1]);
@@ -74,6 +76,7 @@ public sealed class DnCnn : Module<Tensor, Tensor>
             h = next;
             if (folded[i].Relu) h.relu_(); // in place (returns h itself)
         }
+        if (h.dtype != input.dtype) h = h.to(input.dtype);
         return h.MoveToOuterDisposeScope();
     }
 
@@ -81,8 +84,9 @@ public sealed class DnCnn : Module<Tensor, Tensor>
     private List<FoldedLayer>? folded;
     private Tensor[]? foldedFrom;
     private bool foldedChannelsLast;
+    private ScalarType foldedType;
 
-    private List<FoldedLayer> FoldedLayers(bool channelsLast)
+    private List<FoldedLayer> FoldedLayers(bool channelsLast, ScalarType dtype)
     {
         var sources = dncnn.children().SelectMany(m => m switch
         {
@@ -90,7 +94,7 @@ public sealed class DnCnn : Module<Tensor, Tensor>
             BatchNorm2d b => new[] { b.weight!, b.bias!, b.running_mean!, b.running_var! },
             _ => [],
         }).ToArray();
-        if (folded is not null && foldedFrom is not null && foldedChannelsLast == channelsLast && foldedFrom.Length == sources.Length
+        if (folded is not null && foldedFrom is not null && foldedChannelsLast == channelsLast && foldedType == dtype && foldedFrom.Length == sources.Length
             && sources.Zip(foldedFrom).All(p => p.First.device_type == p.Second.device_type && p.First.device_index == p.Second.device_index
                    && p.First.dtype == p.Second.dtype && p.First.shape.SequenceEqual(p.Second.shape) && p.First.allclose(p.Second, 0, 0)))
             return folded;
@@ -109,12 +113,13 @@ public sealed class DnCnn : Module<Tensor, Tensor>
                 var scale = bn.weight!.to(float64).div(bn.running_var!.to(float64).Plus(eps).sqrt());
                 var shift = bn.bias!.to(float64).Minus(bn.running_mean!.to(float64).mul(scale));
                 if (b is not null) shift = shift.Plus(b.to(float64).mul(scale));
-                w = w.to(float64).mul(scale.reshape(-1, 1, 1, 1)).to(w.dtype);
-                b = shift.to(w.dtype);
+                w = w.to(float64).mul(scale.reshape(-1, 1, 1, 1));
+                b = shift;
                 i++;
             }
+            if (w.dtype != dtype) w = w.to(dtype);
             w = channelsLast ? Denoiser.ToChannelsLast(w) : w.clone();
-            b = b?.clone();
+            b = b is null ? null : b.dtype != dtype ? b.to(dtype) : b.clone();
             bool relu = i + 1 < layers.Count && layers[i + 1] is ReLU;
             if (relu) i++;
             result.Add(new FoldedLayer(w.DetachFromDisposeScope(), b?.DetachFromDisposeScope(), relu));
@@ -123,6 +128,7 @@ public sealed class DnCnn : Module<Tensor, Tensor>
         // Outside any caller's dispose scope: the cache lives until the next change or Dispose.
         foldedFrom = sources.Select(t => { using var scope = NewDisposeScope(); return t.detach().clone().DetachFromDisposeScope(); }).ToArray();
         foldedChannelsLast = channelsLast;
+        foldedType = dtype;
         return folded;
     }
 

@@ -61,6 +61,40 @@ public sealed class InferenceLayoutTests
     }
 
     [Fact]
+    public void Bf16_residuals_stay_within_eight_percent_of_float32_ones_and_leave_the_float32_path_exact()
+    {
+        using var d = Denoiser.LoadDefault("cpu");
+        using var images = Photos(256, 2);
+        using var before = d.PredictNoise(images);
+        d.Precision = InferencePrecision.BFloat16;
+        using var bf16 = d.PredictNoise(images);
+        d.Precision = InferencePrecision.Float32;
+        using var after = d.PredictNoise(images);
+
+        Assert.Equal(ScalarType.Float32, bf16.dtype);
+        Assert.False(bf16.allclose(before, 0, 0), "bf16 gave float32's values exactly: it did not run in bf16");
+        Assert.True(after.allclose(before, 0, 0), "float32 residuals changed after a bf16 call (stale folded weights)");
+        using var error = bf16.sub(before);
+        double relative = error.square().mean().sqrt().item<float>() / before.square().mean().sqrt().item<float>();
+        Assert.True(relative <= 0.08, $"RMS(bf16 − fp32) / RMS(fp32) = {relative:P2}");
+
+        // What detection reads: the correlation with a pattern moves by a small fraction of the residual's own scale.
+        var rng = new Random(3);
+        var pattern = Enumerable.Range(0, 3 * 256 * 256).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        using var fastRows = bf16.reshape(2, -1);
+        using var exactRows = before.reshape(2, -1);
+        for (int i = 0; i < 2; i++)
+        {
+            var exact = exactRows[i].data<float>().ToArray();
+            double self = Correlation.Pearson(exact, fastRows[i].data<float>().ToArray());
+            Assert.True(self >= 0.995, $"image {i}: ρ(bf16, fp32) = {self:F5}");
+            double a = Correlation.Pearson(pattern, fastRows[i].data<float>().ToArray());
+            double b = Correlation.Pearson(pattern, exact);
+            Assert.True(Math.Abs(a - b) <= 1e-3, $"ρ with a pattern {a:E4} vs {b:E4}");
+        }
+    }
+
+    [Fact]
     public void Randomised_batchnorm_denoiser_matches_the_plain_layout_at_odd_sizes_and_batches()
     {
         using var d = DenoiserTests.RandomDenoiser(seed: 11);

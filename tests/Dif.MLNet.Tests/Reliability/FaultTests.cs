@@ -102,6 +102,14 @@ public sealed class FaultTests : IDisposable
     }
 
     [Fact]
+    public void Detect_refuses_an_unknown_precision_and_names_the_choices()
+    {
+        var detect = Dif("detect", "--fingerprint", "unused.dif.safetensors", "--precision", "fp16", "image.png");
+        Assert.Equal(2, detect.ExitCode);
+        Assert.Contains("--precision is fp32 or bf16, not 'fp16'", detect.Errors);
+    }
+
+    [Fact]
     public void Fit_and_detect_batches_go_on_past_bad_files_and_report_how_many_failed()
     {
         var (real, fake) = TrainingFolders();
