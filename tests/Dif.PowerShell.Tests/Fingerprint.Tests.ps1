@@ -83,6 +83,17 @@ Describe 'Test-DifImage' {
         $quiet | Should -Be ($full | ForEach-Object { $_.Verdict -eq 'Generated' })
     }
 
+    It 'scores in BFloat16 on request without changing later Float32 scores' {
+        $files = Get-ChildItem $TestFake -File | Select-Object -First 4
+        $before = $files | Test-DifImage -Fingerprint $Fitted
+        $bf16 = $files | Test-DifImage -Fingerprint $Fitted -Precision BFloat16
+        $after = $files | Test-DifImage -Fingerprint $Fitted
+        $bf16.Count | Should -Be 4
+        $bf16.Score | Should -Not -Be $before.Score
+        foreach ($i in 0..3) { [math]::Abs($bf16[$i].Correlation - $before[$i].Correlation) | Should -BeLessThan 0.01 }
+        $after.Score | Should -Be $before.Score
+    }
+
     It 'reports a corrupt file mid-batch as a non-terminating error and scores the rest' {
         $batch = Join-Path $TestDrive 'mixed'
         $null = New-Item -ItemType Directory $batch

@@ -11,12 +11,19 @@ internal static class DenoiserCache
 {
     private static readonly ConcurrentDictionary<string, Lazy<Denoiser>> Loaded = new(StringComparer.Ordinal);
 
-    internal static Denoiser Get(string? file, string device)
+    /// <summary>The denoiser for <paramref name="file"/> (null: the bundled default) on <paramref name="device"/>.
+    /// Each precision gets an instance of its own, so a bf16 caller never changes another caller's residuals.</summary>
+    internal static Denoiser Get(string? file, string device, InferencePrecision precision = InferencePrecision.Float32)
     {
-        string key = file is null
+        string key = (file is null
             ? $"default|{device}"
-            : $"{file}|{device}|{new FileInfo(file).Length}|{File.GetLastWriteTimeUtc(file).Ticks}";
-        var entry = Loaded.GetOrAdd(key, _ => new Lazy<Denoiser>(() => file is null ? Denoiser.LoadDefault(device) : Denoiser.Load(file, device)));
+            : $"{file}|{device}|{new FileInfo(file).Length}|{File.GetLastWriteTimeUtc(file).Ticks}") + $"|{precision}";
+        var entry = Loaded.GetOrAdd(key, _ => new Lazy<Denoiser>(() =>
+        {
+            var d = file is null ? Denoiser.LoadDefault(device) : Denoiser.Load(file, device);
+            d.Precision = precision;
+            return d;
+        }));
         try { return entry.Value; }
         catch
         {

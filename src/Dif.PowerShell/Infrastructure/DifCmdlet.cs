@@ -138,7 +138,7 @@ public abstract class DifCmdlet : PSCmdlet, IDisposable
     /// <summary>The denoiser at <paramref name="path"/> (the bundled default when null) on
     /// <paramref name="device"/>, or a terminating error that says why it cannot be had. Loaded
     /// denoisers are kept for the module's lifetime (<see cref="DenoiserCache"/>): do not dispose them.</summary>
-    protected Denoiser LoadDenoiser(string? path, string? device)
+    protected Denoiser LoadDenoiser(string? path, string? device, InferencePrecision precision = InferencePrecision.Float32)
     {
         string? file = path is null ? null : ResolveOutputPath(path);
         device = string.IsNullOrWhiteSpace(device) ? "auto" : device.Trim().ToLowerInvariant();
@@ -146,8 +146,8 @@ public abstract class DifCmdlet : PSCmdlet, IDisposable
         {
             if (file is not null && !File.Exists(file))
                 throw new DifModelFileException(file, Directory.Exists(file) ? "is a folder, not a model file." : "file not found.");
-            var denoiser = DenoiserCache.Get(file, device);
-            WriteVerbose($"Denoiser: {file ?? "the bundled default"} (identity {denoiser.Identity[..16]}…), device '{device}'.");
+            var denoiser = DenoiserCache.Get(file, device, precision);
+            WriteVerbose($"Denoiser: {file ?? "the bundled default"} (identity {denoiser.Identity[..16]}…), device '{device}', {precision}.");
             return denoiser;
         }
         catch (DifModelFileException e)
