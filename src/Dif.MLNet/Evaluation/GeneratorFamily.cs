@@ -19,9 +19,15 @@ public static class GeneratorFamily
     public const string Twin = "tconv-twin";
     /// <summary>The parent fine-tuned on the child's photos the usual way, at a tenth of the learning rate.</summary>
     public const string Tuned = "tconv-tuned";
+    /// <summary>The parent fine-tuned at a tenth of the learning rate on its own colour photos only: a light,
+    /// in-domain fine-tune.</summary>
+    public const string Colour = "tconv-colour";
 
     /// <summary>All names, parent first.</summary>
-    public static IReadOnlyList<string> Names { get; } = [TransposedConv, Bilinear, Nearest, Child, Twin, Tuned];
+    public static IReadOnlyList<string> Names { get; } = [TransposedConv, Bilinear, Nearest, Child, Twin, Tuned, Colour];
+
+    /// <summary>The parent's colour photos (its third, camera.png, is gray): what <see cref="Colour"/> is fine-tuned on.</summary>
+    public static IReadOnlyList<string> ColourPhotos { get; } = ["astronaut.png", "coffee.png"];
 
     /// <summary>How much lower the tuned child's learning rate is than the parent's. Fine-tuning at the
     /// training rate (the <see cref="Child"/>) on gray textures changed the parent's colours and strengthened its
@@ -75,10 +81,10 @@ public static class GeneratorFamily
                 parent = Generator.Create(TransposedConv, Upsampling.TransposedConv, seed: 1);
                 Fit(parent, parentPhotos, options);
             }
-            else if (wanted.Contains(Child) || wanted.Contains(Tuned))
+            else if (wanted.Contains(Child) || wanted.Contains(Tuned) || wanted.Contains(Colour))
             {
                 var path = Path.Combine(outputFolder, TransposedConv + ".safetensors");
-                if (!File.Exists(path)) throw new FileNotFoundException($"Training {Child} or {Tuned} alone needs the parent {path}; train {TransposedConv} too.", path);
+                if (!File.Exists(path)) throw new FileNotFoundException($"Training a child of {TransposedConv} alone needs the parent {path}; train {TransposedConv} too.", path);
                 parent = Generator.Load(path);
             }
             Make(Bilinear, () => Generator.Create(Bilinear, Upsampling.Bilinear, seed: 1), parentPhotos, options);
@@ -87,6 +93,9 @@ public static class GeneratorFamily
             Make(Twin, () => Generator.Create(Twin, Upsampling.TransposedConv, seed: 2), parentPhotos, new GeneratorTrainingOptions { Steps = steps, Seed = 2 });
             Make(Tuned, () => parent!.Derive(Tuned), childPhotos,
                  new GeneratorTrainingOptions { Steps = childSteps, Seed = 3, LearningRate = options.LearningRate * FineTuneRateFactor });
+            if (wanted.Contains(Colour))
+                Make(Colour, () => parent!.Derive(Colour), TrainingPhotos.Load(ColourPhotos.Select(p => Path.Combine(photoFolder, p))),
+                     new GeneratorTrainingOptions { Steps = childSteps, Seed = 3, LearningRate = options.LearningRate * FineTuneRateFactor });
         }
         finally { parent?.Dispose(); }
     }
