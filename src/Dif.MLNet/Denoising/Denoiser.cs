@@ -214,10 +214,10 @@ public sealed class Denoiser : IDisposable
     /// Only a denoiser whose weights make it overflow produces one; scoring it would give NaN silently.</summary>
     internal static DifImageException? NonFinite(float[] residual, string source)
     {
-        int bad = 0, first = -1;
-        for (int i = 0; i < residual.Length; i++)
-            if (!float.IsFinite(residual[i])) { bad++; if (first < 0) first = i; }
-        return bad == 0 ? null : new DifImageException(source,
+        int first = Fingerprinting.Correlation.FirstNonFinite(residual);
+        if (first < 0) return null;
+        int bad = residual.Count(v => !float.IsFinite(v));
+        return new DifImageException(source,
             $"its residual holds {bad} non-finite values (NaN or infinity, the first at index {first}): the denoiser overflowed on it; check the denoiser file.");
     }
 

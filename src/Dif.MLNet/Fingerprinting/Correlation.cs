@@ -7,6 +7,15 @@ public static class Correlation
     /// <summary>Added to each standard deviation, as in the method.</summary>
     public const double Epsilon = 1e-8;
 
+    /// <summary>Index of the first NaN or infinity in <paramref name="values"/>, or −1. One such value makes every
+    /// correlation with it NaN, so residuals are checked before they are scored or fitted on.</summary>
+    internal static int FirstNonFinite(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i])) return i;
+        return -1;
+    }
+
     /// <summary>ρ(<paramref name="a"/>, <paramref name="b"/>).</summary>
     public static double Pearson(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {

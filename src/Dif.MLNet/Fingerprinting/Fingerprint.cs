@@ -125,7 +125,7 @@ public sealed class Fingerprint
         if (residual.Length != Pattern.Length)
             throw new DifException($"This fingerprint was fitted at crop size {Size} and scores residuals of 3×{Size}×{Size} values; got {residual.Length} values. Extract residuals with crop size {Size}.");
         // A NaN would make ρ NaN and the verdict a silent Inconclusive.
-        int bad = Array.FindIndex(residual, v => !float.IsFinite(v));
+        int bad = Correlation.FirstNonFinite(residual);
         if (bad >= 0) throw new DifException($"The residual holds a non-finite value (NaN or infinity) at index {bad}; it cannot be scored.");
     }
 }

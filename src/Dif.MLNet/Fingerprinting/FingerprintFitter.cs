@@ -29,9 +29,8 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
         if (real.Count == 0 || fake.Count == 0)
             throw new DifException($"Fitting a fingerprint needs real and generated images (got {real.Count} real, {fake.Count} generated).");
         int length = 3 * size * size;
-        if (real.Concat(fake).Any(r => r is null || r.Length != length)) throw new ArgumentException($"Every residual must hold 3×{size}×{size} values.");
-        CheckFinite(real, "real");
-        CheckFinite(fake, "generated");
+        CheckResiduals(real, "real", length);
+        CheckResiduals(fake, "generated", length);
 
         var (fitReal, calReal) = SplitForCalibration(real, 1);
         var (fitFake, calFake) = SplitForCalibration(fake, 2);
@@ -50,12 +49,15 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
         return new Fingerprint(fitted.Pattern, size, fitted.RealCentre, fitted.FakeCentre, calibration, denoiserIdentity, summary);
     }
 
-    /// <summary>One NaN would turn every correlation, the loss and the fingerprint into NaN.</summary>
-    private static void CheckFinite(IReadOnlyList<float[]> residuals, string what)
+    /// <summary>Length and finiteness of every residual, in one pass (a spilled set is read from disk once here).
+    /// One NaN would turn every correlation, the loss and the fingerprint into NaN.</summary>
+    private static void CheckResiduals(IReadOnlyList<float[]> residuals, string what, int length)
     {
         for (int k = 0; k < residuals.Count; k++)
         {
-            int bad = Array.FindIndex(residuals[k], v => !float.IsFinite(v));
+            var r = residuals[k];
+            if (r is null || r.Length != length) throw new ArgumentException($"Every residual must hold {length} values (3×S×S); {what} residual {k} does not.");
+            int bad = Correlation.FirstNonFinite(r);
             if (bad >= 0) throw new DifException($"Residual {k} of the {what} images holds a non-finite value (NaN or infinity) at index {bad}; a fingerprint cannot be fitted on it.");
         }
     }
