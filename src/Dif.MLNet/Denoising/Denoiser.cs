@@ -64,7 +64,8 @@ public sealed class Denoiser : IDisposable
     public Device Device { get; }
 
     /// <summary>Arithmetic of residual extraction (default <see cref="InferencePrecision.Float32"/>). Training
-    /// always runs in float32. See <see cref="InferencePrecision.BFloat16"/> for what the faster mode costs.</summary>
+    /// always runs in float32. See <see cref="InferencePrecision.BFloat16"/> for what the faster mode costs.
+    /// It applies to every caller of this instance: set it before sharing the denoiser, or load one per precision.</summary>
     public InferencePrecision Precision { get; set; } = InferencePrecision.Float32;
 
     /// <summary>SHA-256 of the weights and bias pattern: fingerprints record it, so a fingerprint is

@@ -26,6 +26,9 @@ public static class GeneratorFamily
     /// <summary>All names, parent first.</summary>
     public static IReadOnlyList<string> Names { get; } = [TransposedConv, Bilinear, Nearest, Child, Twin, Tuned, Colour];
 
+    /// <summary>The members fine-tuned from the parent.</summary>
+    private static readonly string[] Children = [Child, Tuned, Colour];
+
     /// <summary>The parent's colour photos (its third, camera.png, is gray): what <see cref="Colour"/> is fine-tuned on.</summary>
     public static IReadOnlyList<string> ColourPhotos { get; } = ["astronaut.png", "coffee.png"];
 
@@ -54,9 +57,12 @@ public static class GeneratorFamily
         foreach (var name in wanted)
             if (!Names.Contains(name)) throw new ArgumentException($"'{name}' is not an evaluation generator (known: {string.Join(", ", Names)}).", nameof(only));
         Directory.CreateDirectory(outputFolder);
-        var parentPhotos = TrainingPhotos.Load(ParentPhotos.Select(p => Path.Combine(photoFolder, p)));
-        var childPhotos = TrainingPhotos.Load(ChildPhotos.Select(p => Path.Combine(photoFolder, p)));
+        TrainingPhotos Photos(IEnumerable<string> names) => TrainingPhotos.Load(names.Select(p => Path.Combine(photoFolder, p)));
+        var parentPhotos = Photos(ParentPhotos);
+        var childPhotos = Photos(ChildPhotos);
+        var colourPhotos = Photos(ColourPhotos);
         var options = new GeneratorTrainingOptions { Steps = steps, Seed = 1 };
+        var fineTune = new GeneratorTrainingOptions { Steps = childSteps, Seed = 3, LearningRate = options.LearningRate * FineTuneRateFactor };
 
         void Fit(Generator g, TrainingPhotos photos, GeneratorTrainingOptions o)
         {
@@ -81,7 +87,7 @@ public static class GeneratorFamily
                 parent = Generator.Create(TransposedConv, Upsampling.TransposedConv, seed: 1);
                 Fit(parent, parentPhotos, options);
             }
-            else if (wanted.Contains(Child) || wanted.Contains(Tuned) || wanted.Contains(Colour))
+            else if (wanted.Any(Children.Contains))
             {
                 var path = Path.Combine(outputFolder, TransposedConv + ".safetensors");
                 if (!File.Exists(path)) throw new FileNotFoundException($"Training a child of {TransposedConv} alone needs the parent {path}; train {TransposedConv} too.", path);
@@ -91,11 +97,8 @@ public static class GeneratorFamily
             Make(Nearest, () => Generator.Create(Nearest, Upsampling.NearestConv, seed: 1), parentPhotos, options);
             Make(Child, () => parent!.Derive(Child), childPhotos, new GeneratorTrainingOptions { Steps = childSteps, Seed = 3 });
             Make(Twin, () => Generator.Create(Twin, Upsampling.TransposedConv, seed: 2), parentPhotos, new GeneratorTrainingOptions { Steps = steps, Seed = 2 });
-            Make(Tuned, () => parent!.Derive(Tuned), childPhotos,
-                 new GeneratorTrainingOptions { Steps = childSteps, Seed = 3, LearningRate = options.LearningRate * FineTuneRateFactor });
-            if (wanted.Contains(Colour))
-                Make(Colour, () => parent!.Derive(Colour), TrainingPhotos.Load(ColourPhotos.Select(p => Path.Combine(photoFolder, p))),
-                     new GeneratorTrainingOptions { Steps = childSteps, Seed = 3, LearningRate = options.LearningRate * FineTuneRateFactor });
+            Make(Tuned, () => parent!.Derive(Tuned), childPhotos, fineTune);
+            Make(Colour, () => parent!.Derive(Colour), colourPhotos, fineTune);
         }
         finally { parent?.Dispose(); }
     }
