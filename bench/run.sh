@@ -5,7 +5,7 @@
 #                                # (~10 min on 2 quiet cores; ~30 min on a busy machine)
 #   bash bench/run.sh --quick    # smoke run: 1 short round, a 32-image 2-epoch fit, 40 scored images (~2-4 min)
 #   bash bench/run.sh --full     # standard + `dif fit` on 1024 images (100 epochs) + scoring 2,000 images
-#                                # (~35 min on 2 quiet cores: the 1024-image fit alone ~13 min)
+#                                # (~30 min on 2 quiet cores: the 1024-image fit alone ~12 min)
 #
 # It installs what it needs (bench/setup.sh: Debian's python3-torch for the PyTorch reference, a Release build),
 # then runs bench/Dif.Bench, which runs PyTorch's reference (torch_reference.py) and Dif's measures in the same
