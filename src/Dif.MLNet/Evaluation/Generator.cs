@@ -71,6 +71,16 @@ public sealed class Generator : IDisposable, IImageSynthesiser
     public void Train(TrainingPhotos photos, GeneratorTrainingOptions options, IProgress<(int Step, double Loss)>? progress = null,
                       CancellationToken cancellationToken = default, Action<int>? checkpoint = null)
     {
+        // A frozen parameter gets no gradient, and AdamW skips parameters without one.
+        var frozen = options.FreezeDecoder ? Network.DecoderParameters().ToList() : [];
+        foreach (var w in frozen) w.requires_grad_(false);
+        try { TrainSteps(photos, options, progress, cancellationToken, checkpoint); }
+        finally { foreach (var w in frozen) w.requires_grad_(true); }
+    }
+
+    private void TrainSteps(TrainingPhotos photos, GeneratorTrainingOptions options, IProgress<(int Step, double Loss)>? progress,
+                            CancellationToken cancellationToken, Action<int>? checkpoint)
+    {
         int p = options.PatchSize, n = options.BatchSize;
         var buffer = new float[n * 3 * p * p];
         using var adam = new AdamW(Network, options.LearningRate);
@@ -105,11 +115,14 @@ public sealed class Generator : IDisposable, IImageSynthesiser
     private void RecordTraining(TrainingPhotos photos, GeneratorTrainingOptions options, int stepsDone)
     {
         var history = metadata.TryGetValue("training", out var t) ? t + " | " : "";
-        metadata["training"] = history + JsonSerializer.Serialize(new
+        var record = new Dictionary<string, object>
         {
-            steps = stepsDone, patch = options.PatchSize, batch = options.BatchSize, lr = options.LearningRate, seed = options.Seed, loss = "L1",
-            photos = photos.Paths.Select(Path.GetFileName).ToArray(),
-        });
+            ["steps"] = stepsDone, ["patch"] = options.PatchSize, ["batch"] = options.BatchSize, ["lr"] = options.LearningRate,
+            ["seed"] = options.Seed, ["loss"] = "L1", ["photos"] = photos.Paths.Select(Path.GetFileName).ToArray(),
+        };
+        // Only when set, so the records of whole-network training (the bundled files) stay as they were.
+        if (options.FreezeDecoder) record["decoder"] = "frozen";
+        metadata["training"] = history + JsonSerializer.Serialize(record);
     }
 
     /// <summary>Writes the generator as safetensors (atomically), under <paramref name="name"/> if given
@@ -160,6 +173,9 @@ public sealed class GeneratorTrainingOptions
     public double LearningRate { get; set; } = 1e-3;
     /// <summary>Seed of the crops.</summary>
     public int Seed { get; set; } = 1;
+    /// <summary>Train the encoder only and keep the decoder's weights (the up-sampling layers) as they are:
+    /// how DreamBooth-style fine-tunes of a latent diffusion model leave its VAE decoder untouched.</summary>
+    public bool FreezeDecoder { get; set; }
     /// <summary>Steps between checkpoint callbacks (0: none).</summary>
     public int CheckpointEvery { get; set; }
 }

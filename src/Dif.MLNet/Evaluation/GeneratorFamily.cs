@@ -3,7 +3,7 @@ using Dif.Denoising;
 namespace Dif.Evaluation;
 
 /// <summary>The standard evaluation generators and the recipe that makes them (README,
-/// "Evaluation data"): three up-sampling kinds, two fine-tuned children of the transposed-conv parent and
+/// "Evaluation data"): three up-sampling kinds, four fine-tuned children of the transposed-conv parent and
 /// an unrelated twin of it (same architecture, another seed) for lineage.</summary>
 public static class GeneratorFamily
 {
@@ -23,11 +23,16 @@ public static class GeneratorFamily
     /// in-domain fine-tune.</summary>
     public const string Colour = "tconv-colour";
 
+    /// <summary>The parent's encoder fine-tuned the way the <see cref="Child"/> is (its photos, the training rate),
+    /// with the decoder frozen: how DreamBooth-style fine-tunes of a latent diffusion model change its denoiser
+    /// and keep its VAE decoder.</summary>
+    public const string FrozenDecoder = "tconv-frozen";
+
     /// <summary>All names, parent first.</summary>
-    public static IReadOnlyList<string> Names { get; } = [TransposedConv, Bilinear, Nearest, Child, Twin, Tuned, Colour];
+    public static IReadOnlyList<string> Names { get; } = [TransposedConv, Bilinear, Nearest, Child, Twin, Tuned, Colour, FrozenDecoder];
 
     /// <summary>The members fine-tuned from the parent.</summary>
-    private static readonly string[] Children = [Child, Tuned, Colour];
+    private static readonly string[] Children = [Child, Tuned, Colour, FrozenDecoder];
 
     /// <summary>The parent's colour photos (its third, camera.png, is gray): what <see cref="Colour"/> is fine-tuned on.</summary>
     public static IReadOnlyList<string> ColourPhotos { get; } = ["astronaut.png", "coffee.png"];
@@ -62,7 +67,9 @@ public static class GeneratorFamily
         var childPhotos = Photos(ChildPhotos);
         var colourPhotos = Photos(ColourPhotos);
         var options = new GeneratorTrainingOptions { Steps = steps, Seed = 1 };
+        var childOptions = new GeneratorTrainingOptions { Steps = childSteps, Seed = 3 };
         var fineTune = new GeneratorTrainingOptions { Steps = childSteps, Seed = 3, LearningRate = options.LearningRate * FineTuneRateFactor };
+        var decoderFrozen = new GeneratorTrainingOptions { Steps = childSteps, Seed = 3, FreezeDecoder = true };
 
         void Fit(Generator g, TrainingPhotos photos, GeneratorTrainingOptions o)
         {
@@ -95,10 +102,11 @@ public static class GeneratorFamily
             }
             Make(Bilinear, () => Generator.Create(Bilinear, Upsampling.Bilinear, seed: 1), parentPhotos, options);
             Make(Nearest, () => Generator.Create(Nearest, Upsampling.NearestConv, seed: 1), parentPhotos, options);
-            Make(Child, () => parent!.Derive(Child), childPhotos, new GeneratorTrainingOptions { Steps = childSteps, Seed = 3 });
+            Make(Child, () => parent!.Derive(Child), childPhotos, childOptions);
             Make(Twin, () => Generator.Create(Twin, Upsampling.TransposedConv, seed: 2), parentPhotos, new GeneratorTrainingOptions { Steps = steps, Seed = 2 });
             Make(Tuned, () => parent!.Derive(Tuned), childPhotos, fineTune);
             Make(Colour, () => parent!.Derive(Colour), colourPhotos, fineTune);
+            Make(FrozenDecoder, () => parent!.Derive(FrozenDecoder), childPhotos, decoderFrozen);
         }
         finally { parent?.Dispose(); }
     }

@@ -63,6 +63,14 @@ public sealed class GeneratorNet : Module<Tensor, Tensor>
     /// <summary>The decoder's up-sampling kind.</summary>
     public Upsampling Upsampling { get; }
 
+    /// <summary>The decoder's parameters (everything after the latent code): what a fine-tune with
+    /// <see cref="GeneratorTrainingOptions.FreezeDecoder"/> leaves as it is.</summary>
+    public IEnumerable<Parameter> DecoderParameters()
+    {
+        Module[] decoder = [expand, up1, up2, output, .. new Module?[] { refine1, refine2 }.OfType<Module>()];
+        return decoder.SelectMany(m => m.parameters());
+    }
+
     /// <summary>Reconstruction of a batch N×3×H×W (H, W multiples of 4), not clamped.</summary>
     public override Tensor forward(Tensor input)
     {

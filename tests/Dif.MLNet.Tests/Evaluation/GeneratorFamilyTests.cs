@@ -39,6 +39,24 @@ public sealed class GeneratorFamilyTests : IDisposable
     }
 
     [Fact]
+    public void The_frozen_decoder_child_keeps_every_decoder_weight_of_its_parent_and_changes_its_encoder()
+    {
+        var folder = Path.Combine(files.Root, "family");
+        GeneratorFamily.Train(Photos(), folder, steps: 2, childSteps: 3, only: [GeneratorFamily.TransposedConv, GeneratorFamily.FrozenDecoder]);
+        var parent = SafeTensors.Read(Path.Combine(folder, "tconv.safetensors")).Tensors;
+        var child = SafeTensors.Read(Path.Combine(folder, "tconv-frozen.safetensors")).Tensors;
+
+        Assert.Equal(parent.Keys.Order(), child.Keys.Order());
+        foreach (var (name, weights) in parent)
+        {
+            bool same = weights.ToFloats().SequenceEqual(child[name].ToFloats());
+            Assert.True(name.StartsWith("encoder.") ? !same : same, $"{name}: {(same ? "unchanged" : "changed")}");
+        }
+        using var frozen = Generator.Load(Path.Combine(folder, "tconv-frozen.safetensors"));
+        Assert.Contains("\"decoder\":\"frozen\"", frozen.Metadata["training"]);
+    }
+
+    [Fact]
     public void A_child_trained_alone_without_its_parent_names_the_missing_parent_file()
     {
         var e = Assert.Throws<FileNotFoundException>(() =>
