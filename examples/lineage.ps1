@@ -1,7 +1,7 @@
 #!/usr/bin/env pwsh
 # Model lineage and attribution with the Dif PowerShell module: which of these models are related, and
 # which of them made each image? Data made from the bundled photos by the project's generators (the
-# transposed-conv parent, its fine-tuned child, an unrelated twin, a bilinear model).
+# transposed-conv parent, its child fine-tuned with the decoder frozen, an unrelated twin, a bilinear model).
 # Run from the repository after ./run.sh or scripts/setup.sh:   dotnet pwsh examples/lineage.ps1
 # About 15-25 minutes on 2 idle CPU cores at the defaults; -Crop 64 -Train 16 -Epochs 20 is a quick look.
 param(
@@ -11,7 +11,7 @@ param(
     [int] $Epochs = 60,
     # Small batches give a small training set more optimisation steps per epoch (README, "The evaluation harness").
     [int] $BatchSize = 16,
-    [string[]] $Models = @('tconv', 'tconv-child', 'tconv-twin', 'bilinear'),
+    [string[]] $Models = @('tconv', 'tconv-frozen', 'tconv-twin', 'bilinear'),
     [string] $Work = (Join-Path $PSScriptRoot '../out/lineage-example')
 )
 $ErrorActionPreference = 'Stop'
