@@ -39,9 +39,19 @@ internal sealed class Arguments
         return named.TryGetValue(name, out var v) && v.Count > 0 ? v[^1] : fallback;
     }
 
-    public int Int(string name, int fallback) => String(name) is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : fallback;
+    public int Int(string name, int fallback) => String(name) is { } s ? Number<int>(name, s) : fallback;
 
-    public double Double(string name, double fallback) => String(name) is { } s ? double.Parse(s, CultureInfo.InvariantCulture) : fallback;
+    public long Long(string name, long fallback) => String(name) is { } s ? Number<long>(name, s) : fallback;
+
+    public double Double(string name, double fallback) => String(name) is { } s ? Number<double>(name, s) : fallback;
+
+    /// <summary>A comma-separated list of whole numbers, e.g. <c>--train 16,32,64</c>.</summary>
+    public List<int> Ints(string name, string fallback)
+        => String(name, fallback)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x => Number<int>(name, x.Trim())).ToList();
+
+    private static T Number<T>(string name, string text) where T : IParsable<T>
+        => T.TryParse(text, CultureInfo.InvariantCulture, out var value) ? value
+           : throw new UsageException($"option --{name} takes a number, not '{text}'");
 
     /// <summary>Throws if an option was given that the command never asked for (a typo).</summary>
     public void RejectUnknown()

@@ -76,10 +76,15 @@ internal static class CommandLine
             Console.WriteLine(Usage);
             return args.Length == 0 ? 2 : 0;
         }
-        var a = new Arguments(args.Skip(1));
+        if (args.Skip(1).Any(x => x is "--help" or "-h") && CommandUsage(args[0]) is { } commandUsage)
+        {
+            Console.WriteLine(commandUsage);
+            return 0;
+        }
         try
         {
-            if (a.String("threads") is { } threads) TorchSharp.torch.set_num_threads(int.Parse(threads, CultureInfo.InvariantCulture));
+            var a = new Arguments(args.Skip(1));
+            if (a.String("threads") is not null) TorchSharp.torch.set_num_threads(a.Int("threads", 0));
             int rc = args[0] switch
             {
                 "demo" => FingerprintCommands.Demo(a, cts.Token),
@@ -105,7 +110,7 @@ internal static class CommandLine
         }
         catch (UsageException e)
         {
-            Console.Error.WriteLine($"dif: {e.Message}\n\n{Usage}");
+            Console.Error.WriteLine($"dif: {e.Message}\n\n{CommandUsage(args[0]) ?? Usage}");
             return 2;
         }
         catch (ArgumentException e)
@@ -124,6 +129,17 @@ internal static class CommandLine
             Console.Error.WriteLine($"dif: error: {e.Message}");
             return 1;
         }
+    }
+
+    /// <summary>The usage lines of one command (its entry in <see cref="Usage"/>), or null for an unknown one.</summary>
+    private static string? CommandUsage(string command)
+    {
+        var lines = Usage.Split('\n');
+        int start = Array.FindIndex(lines, l => l.StartsWith($"  {command} ", StringComparison.Ordinal));
+        if (start < 0) return null;
+        // An entry runs until the next line that starts a command (two spaces, then a name).
+        int end = Array.FindIndex(lines, start + 1, l => l.Length > 2 && l.StartsWith("  ", StringComparison.Ordinal) && l[2] != ' ');
+        return "Usage: dif <command> [options]\n\n" + string.Join('\n', lines[start..(end < 0 ? lines.Length : end)]);
     }
 
     internal static Denoiser LoadDenoiser(string? path, string? device)
@@ -311,7 +327,7 @@ internal static class CommandLine
         var data = a.String("data", "out/eval")!;
         var condition = a.String("condition", "png")!;
         var generators = a.String("generator", "tconv")!.Split(',', StringSplitOptions.RemoveEmptyEntries);
-        var trainCounts = a.String("train", "16,32,64,128")!.Split(',').Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToList();
+        var trainCounts = a.Ints("train", "16,32,64,128");
         int testCount = a.Int("test", 128);
         var options = new ImageLoadOptions { CropSize = a.Int("size", 256) };
         var output = a.String("out", "out/report")!;

@@ -90,7 +90,7 @@ internal static class FingerprintCommands
             Device = a.String("device", "auto")!,
             SpillFolder = a.String("spill"),
         };
-        if (a.String("memory-limit-mb") is { } limit) fit.MaxResidualBytes = long.Parse(limit, CultureInfo.InvariantCulture) << 20;
+        if (a.String("memory-limit-mb") is not null) fit.MaxResidualBytes = a.Long("memory-limit-mb", 0) << 20;
         var name = a.String("name", Path.GetFileNameWithoutExtension(Path.GetFileNameWithoutExtension(output)));
         using var denoiser = CommandLine.LoadDenoiser(a.String("denoiser"), fit.Device);
         a.RejectUnknown();

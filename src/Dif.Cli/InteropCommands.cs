@@ -103,8 +103,7 @@ internal static class InteropCommands
             Seed = a.Int("seed", 1),
             Device = a.String("device", "auto")!,
         };
-        if (a.String("snapshots") is { } list)
-            options.SnapshotEpochs = list.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToList();
+        if (a.String("snapshots") is not null) options.SnapshotEpochs = a.Ints("snapshots", "");
         a.RejectUnknown();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var progress = new SyncProgress<GrayImageSnapshot>(s => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -110,6 +110,24 @@ public sealed class FaultTests : IDisposable
     }
 
     [Fact]
+    public void A_number_option_given_a_word_is_a_usage_error_naming_the_option_not_a_crash()
+    {
+        var fit = Dif("fit", "--real", "r", "--fake", "f", "--out", files.PathOf("x.dif.safetensors"), "--epochs", "ten");
+        Assert.Equal(2, fit.ExitCode);
+        Assert.Contains("option --epochs takes a number, not 'ten'", fit.Errors);
+        Assert.DoesNotContain("Unhandled exception", fit.Errors);
+    }
+
+    [Fact]
+    public void Help_after_a_command_prints_that_command_s_usage_and_succeeds()
+    {
+        var help = Dif("lineage", "--help");
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("--detects-at 0.8", help.Output);
+        Assert.DoesNotContain("make-dataset", help.Output);
+    }
+
+    [Fact]
     public void Fit_and_detect_batches_go_on_past_bad_files_and_report_how_many_failed()
     {
         var (real, fake) = TrainingFolders();
