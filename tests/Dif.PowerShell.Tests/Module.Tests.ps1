@@ -91,3 +91,22 @@ if (`$IsLinux) { 'torch=' + ((Get-Content /proc/self/maps | Where-Object { `$_ -
         if ($IsLinux) { ($child.Output | Where-Object { $_ -like 'torch=*' }) | Should -BeLike "torch=$copy/Dependencies/runtimes/*" }
     }
 }
+
+Describe 'libtorch''s console' {
+    It 'stays free of NNPACK notices while fitting in batches of 16 (libtorch prints one per convolution otherwise)' {
+        $data = Join-Path $TestDrive 'batch16'
+        $dif = Join-Path $RepoRoot 'src/Dif.Cli/bin/Release/net10.0/dif.dll'
+        $null = & dotnet $dif make-dataset --out $data --size 32 --train 16 --test 1 --conditions png --only periodic 2>&1
+        $LASTEXITCODE | Should -Be 0
+        $command = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$ModulePath'
+`$null = New-DifFingerprint -RealPath '$data/png/train/real' -FakePath '$data/png/train/fake/periodic' -CropSize 32 -Epochs 1 -BatchSize 16 -OutFile '$TestDrive/batch16.dif.safetensors'
+'fitted'
+"@
+        $child = Invoke-ChildPwsh $command
+        $child.ExitCode | Should -Be 0 -Because ($child.Output -join "`n")
+        $child.Output | Should -Contain 'fitted'
+        $child.Output | Where-Object { $_ -match 'NNPACK' } | Should -BeNullOrEmpty
+    }
+}

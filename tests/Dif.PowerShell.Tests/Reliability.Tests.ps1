@@ -50,8 +50,7 @@ BeforeAll {
         } else {
             $output = & $exe @arguments 2>&1
         }
-        # libtorch's NNPACK notice goes to stderr, which is merged here.
-        @($output | ForEach-Object { "$_" } | Where-Object { $_ -notmatch 'NNPACK' })
+        @($output | ForEach-Object { "$_" })
     }
 }
 

@@ -17,18 +17,26 @@ internal static class NativeSetup
         KeepActivationsOnTheHeap();
     }
 
-    /// <summary>libtorch prints "Could not initialize NNPACK! Reason: Unsupported hardware." for every
-    /// batch-1 convolution on CPUs NNPACK does not support (it then falls back, correctly). c10 reads its
-    /// log level from the process environment when libtorch loads; a user's own TORCH_CPP_LOG_LEVEL wins.</summary>
+    /// <summary>libtorch prints "Could not initialize NNPACK! Reason: Unsupported hardware." for many
+    /// convolutions of a batch of 16 or more on CPUs NNPACK does not support (it then falls back, correctly).
+    /// Setting TORCH_CPP_LOG_LEVEL alone quieted the CLI but not the PowerShell module, where the notices kept
+    /// coming even with the variable set before pwsh started (3,072 lines in examples/lineage.ps1).
+    /// <c>c10::initLogging</c> applies the variable whenever it is called, so we set it (a user's own value
+    /// wins) and call it. Loading libc10 here is cheap; if it cannot load (e.g. an old libstdc++), TorchSharp
+    /// reports that itself later.</summary>
     private static void QuietNnpack()
     {
-        if (Environment.GetEnvironmentVariable("TORCH_CPP_LOG_LEVEL") is not null) return;
         try
         {
-            if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()) _ = setenv("TORCH_CPP_LOG_LEVEL", "ERROR", 0);
-            else Environment.SetEnvironmentVariable("TORCH_CPP_LOG_LEVEL", "ERROR");
+            if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
+            {
+                _ = setenv("TORCH_CPP_LOG_LEVEL", "ERROR", 0);
+                InitC10Logging();
+            }
+            else if (Environment.GetEnvironmentVariable("TORCH_CPP_LOG_LEVEL") is null)
+                Environment.SetEnvironmentVariable("TORCH_CPP_LOG_LEVEL", "ERROR"); // MSVC mangles c10::initLogging otherwise
         }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException) { }
     }
 
     /// <summary>A DnCNN activation at 256² is ~20 MB. glibc serves blocks that large with a fresh mmap and
@@ -57,4 +65,8 @@ internal static class NativeSetup
 
     [DllImport("libc")]
     private static extern int mallopt(int param, int value);
+
+    /// <summary><c>c10::initLogging()</c> (Itanium C++ name): reads TORCH_CPP_LOG_LEVEL into c10's log level.</summary>
+    [DllImport("c10", EntryPoint = "_ZN3c1011initLoggingEv")]
+    private static extern void InitC10Logging();
 }
