@@ -6,6 +6,7 @@
 # About 2 minutes on 2 idle CPU cores at these small defaults (measured: 1 min 46 s). They show every surface but
 # give noisy verdicts; -Crop 256 -Train 64 -Test 64 -Epochs 100 -BatchSize 32 took 20 minutes. The README's lineage
 # study uses 128 images per class at 256 px (dif lineage).
+# On Linux, fits run faster with one malloc arena: GLIBC_TUNABLES=glibc.malloc.arena_max=1 dotnet pwsh ... (README, "PowerShell").
 param(
     [int] $Crop = 128,
     [int] $Train = 32,

@@ -8,7 +8,9 @@ internal static class NativeSetup
 {
     /// <summary>glibc's largest allowed mmap threshold on 64-bit systems (DEFAULT_MMAP_THRESHOLD_MAX).</summary>
     private const int MmapThresholdMax = 32 << 20;
-    private const int MallocTrimThreshold = -1, MallocMmapThreshold = -3, MallocMmapMax = -4;
+    /// <summary>The size of the heaps of glibc's per-thread arenas on 64-bit systems (HEAP_MAX_SIZE).</summary>
+    private const int PerThreadHeapSize = 64 << 20;
+    private const int MallocTrimThreshold = -1, MallocTopPad = -2, MallocMmapThreshold = -3, MallocMmapMax = -4;
 
     [ModuleInitializer]
     internal static void Initialise()
@@ -47,7 +49,12 @@ internal static class NativeSetup
     /// images at 256² has 156 MB activations, and measured with <c>Dif.Bench ab-dncnn --batch 8</c> it ran at
     /// 6.7 CPU-seconds per image against 0.77 with mmap off (glibc.malloc.mmap_max=0), most of the difference in
     /// the kernel. So mmap is not used for the heap at all (M_MMAP_MAX = 0); glibc still falls back to it if the
-    /// heap cannot grow. DIF_MALLOC_TUNING=0 turns all of this off (for A/B measurement).</summary>
+    /// heap cannot grow. That reaches threads on glibc's main arena (the CLI's). Other threads, such as a pwsh
+    /// runspace's, have arenas of 64 MB heaps that glibc unmaps as soon as one is empty, whatever the trim
+    /// threshold; a top pad of a whole heap keeps them (Get-DifResidual on 32 images: 820k page faults and
+    /// 20.5–22.4 s without it, 84–94k and 12.5–12.8 s with it). Blocks over 64 MB on such threads (a fit's
+    /// batch activations) are still mmapped: README, "PowerShell", gives the setting for that.
+    /// DIF_MALLOC_TUNING=0 turns all of this off (for A/B measurement).</summary>
     private static void KeepActivationsOnTheHeap()
     {
         if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("DIF_MALLOC_TUNING") == "0") return;
@@ -56,6 +63,7 @@ internal static class NativeSetup
             _ = mallopt(MallocMmapThreshold, MmapThresholdMax);
             _ = mallopt(MallocTrimThreshold, int.MaxValue);
             _ = mallopt(MallocMmapMax, 0);
+            _ = mallopt(MallocTopPad, PerThreadHeapSize);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
     }
