@@ -67,9 +67,8 @@ public static class GeneratorFamily
         var childPhotos = Photos(ChildPhotos);
         var colourPhotos = Photos(ColourPhotos);
         var options = new GeneratorTrainingOptions { Steps = steps, Seed = 1 };
-        var childOptions = new GeneratorTrainingOptions { Steps = childSteps, Seed = 3 };
-        var fineTune = new GeneratorTrainingOptions { Steps = childSteps, Seed = 3, LearningRate = options.LearningRate * FineTuneRateFactor };
-        var decoderFrozen = new GeneratorTrainingOptions { Steps = childSteps, Seed = 3, FreezeDecoder = true };
+        GeneratorTrainingOptions FineTune(double rateFactor = 1, bool freezeDecoder = false)
+            => new() { Steps = childSteps, Seed = 3, LearningRate = options.LearningRate * rateFactor, FreezeDecoder = freezeDecoder };
 
         void Fit(Generator g, TrainingPhotos photos, GeneratorTrainingOptions o)
         {
@@ -102,11 +101,11 @@ public static class GeneratorFamily
             }
             Make(Bilinear, () => Generator.Create(Bilinear, Upsampling.Bilinear, seed: 1), parentPhotos, options);
             Make(Nearest, () => Generator.Create(Nearest, Upsampling.NearestConv, seed: 1), parentPhotos, options);
-            Make(Child, () => parent!.Derive(Child), childPhotos, childOptions);
+            Make(Child, () => parent!.Derive(Child), childPhotos, FineTune());
             Make(Twin, () => Generator.Create(Twin, Upsampling.TransposedConv, seed: 2), parentPhotos, new GeneratorTrainingOptions { Steps = steps, Seed = 2 });
-            Make(Tuned, () => parent!.Derive(Tuned), childPhotos, fineTune);
-            Make(Colour, () => parent!.Derive(Colour), colourPhotos, fineTune);
-            Make(FrozenDecoder, () => parent!.Derive(FrozenDecoder), childPhotos, decoderFrozen);
+            Make(Tuned, () => parent!.Derive(Tuned), childPhotos, FineTune(FineTuneRateFactor));
+            Make(Colour, () => parent!.Derive(Colour), colourPhotos, FineTune(FineTuneRateFactor));
+            Make(FrozenDecoder, () => parent!.Derive(FrozenDecoder), childPhotos, FineTune(freezeDecoder: true));
         }
         finally { parent?.Dispose(); }
     }

@@ -66,10 +66,7 @@ public sealed class GeneratorNet : Module<Tensor, Tensor>
     /// <summary>The decoder's parameters (everything after the latent code): what a fine-tune with
     /// <see cref="GeneratorTrainingOptions.FreezeDecoder"/> leaves as it is.</summary>
     public IEnumerable<Parameter> DecoderParameters()
-    {
-        Module[] decoder = [expand, up1, up2, output, .. new Module?[] { refine1, refine2 }.OfType<Module>()];
-        return decoder.SelectMany(m => m.parameters());
-    }
+        => named_parameters().Where(p => !p.name.StartsWith(nameof(encoder) + ".", StringComparison.Ordinal)).Select(p => p.parameter);
 
     /// <summary>Reconstruction of a batch N×3×H×W (H, W multiples of 4), not clamped.</summary>
     public override Tensor forward(Tensor input)
