@@ -51,9 +51,9 @@ internal static class NativeSetup
     /// the kernel. So mmap is not used for the heap at all (M_MMAP_MAX = 0); glibc still falls back to it if the
     /// heap cannot grow. That reaches threads on glibc's main arena (the CLI's). Other threads, such as a pwsh
     /// runspace's, have arenas of 64 MB heaps that glibc unmaps as soon as one is empty, whatever the trim
-    /// threshold; a top pad of a whole heap keeps them (Get-DifResidual on 32 images: 820k page faults and
-    /// 20.5–22.4 s without it, 84–94k and 12.5–12.8 s with it). Blocks over 64 MB on such threads (a fit's
-    /// batch activations) are still mmapped: README, "PowerShell", gives the setting for that.
+    /// threshold; a top pad of a whole heap keeps them (Get-DifResidual on 32 images: 820k page faults without
+    /// it, 84–94k with it; bench/powershell.sh compares the cmdlets with the CLI). Blocks over 64 MB on such
+    /// threads (a fit's batch activations) are still mmapped: README, "PowerShell", gives the setting for that.
     /// DIF_MALLOC_TUNING=0 turns all of this off (for A/B measurement).</summary>
     private static void KeepActivationsOnTheHeap()
     {
