@@ -38,6 +38,12 @@ internal static class CommandLine
                            [--test 128] [--strength 1] [--seed 1] [--conditions png,jpeg96] [--robustness yes]
                            [--only tconv,bilinear,...,periodic]
                            Write the evaluation sets (real/ and fake/GENERATOR/ folders).
+          make-corpus      --packages DIR [--manifest data/corpus/photos.tsv] [--out out/corpus] [--size 256]
+                           [--max-per-photo 96] [--min-std 0.02] [--seed 1] [--train 128] [--test 64] [--scales 2,3,4,8]
+                           Cut the real-photo corpus from unpacked wallpaper packages, with the super-resolution
+                           inputs and bicubic control (scripts/make-real-data.sh runs it).
+          jpeg-condition   --from DIR --to DIR [--quality 90]
+                           Copy an evaluation condition tree, both classes re-encoded as JPEG at one quality.
           preview-generators [--out docs/images] [--generators models/generators]
                            Side-by-side and spectrum pictures of the evaluation generators.
           evaluate         [--data out/eval] [--condition png] [--generator tconv[,bilinear,...]] [--train 16,32,64,128]
@@ -98,6 +104,8 @@ internal static class CommandLine
                 "train-checkpoints" => TrainCheckpoints(a, cts.Token),
                 "make-dataset" => MakeDataset(a, cts.Token),
                 "preview-generators" => PreviewGenerators(a, cts.Token),
+                "make-corpus" => CorpusCommands.MakeCorpus(a, cts.Token),
+                "jpeg-condition" => CorpusCommands.JpegCondition(a, cts.Token),
                 "evaluate" => Evaluate(a, cts.Token),
                 "import-checkpoint" => InteropCommands.ImportCheckpoint(a),
                 "inspect-checkpoint" => InteropCommands.InspectCheckpoint(a),
