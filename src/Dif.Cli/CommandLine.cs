@@ -47,7 +47,8 @@ internal static class CommandLine
           preview-generators [--out docs/images] [--generators models/generators]
                            Side-by-side and spectrum pictures of the evaluation generators.
           evaluate         [--data out/eval] [--condition png] [--generator tconv[,bilinear,...]] [--train 16,32,64,128]
-                           [--test 128] [--size 256] [--epochs 100] [--batch 64] [--out out/report] [--cache DIR|none]
+                           [--test 128] [--size 256] [--epochs 100] [--min-steps 400] [--batch 64] [--lr 5e-4]
+                           [--seeds 1[,2,...]] [--out out/report] [--cache DIR|none]
                            Fit the detectors on a set's train split and report on its test split
                            (residuals are cached in DATA/.residual-cache unless --cache none).
           lineage          [--data out/eval] [--condition png] [--generators tconv,bilinear,...] [--train 128]
@@ -340,8 +341,13 @@ internal static class CommandLine
         var options = new ImageLoadOptions { CropSize = a.Int("size", 256) };
         var output = a.String("out", "out/report")!;
         var denoiserPath = a.String("denoiser");
-        int epochs = a.Int("epochs", 100);
-        int batchSize = a.Int("batch", 64);
+        var defaults = new Dif.Fingerprinting.FingerprintFitOptions();
+        int epochs = a.Int("epochs", defaults.Epochs);
+        int batchSize = a.Int("batch", defaults.BatchSize);
+        int minSteps = a.Int("min-steps", defaults.MinSteps);
+        double learningRate = a.Double("lr", defaults.LearningRate);
+        // Several fitting seeds: Dif is fitted once per seed on the same split (the spread is its stability).
+        var seeds = a.Ints("seeds", defaults.Seed.ToString(CultureInfo.InvariantCulture));
         var cache = a.String("cache", Path.Combine(data, ".residual-cache"));
         if (cache == "none") cache = null;
         a.RejectUnknown();
@@ -357,7 +363,8 @@ internal static class CommandLine
         var trainReal = Load(Dif.Evaluation.EvaluationDataset.RealFolder(data, condition, "train"), trainCounts.Max());
         var testReal = Load(Dif.Evaluation.EvaluationDataset.RealFolder(data, condition, "test"), testCount);
         // CalibrationFraction 0: both detectors fit on exactly the same images (accuracy and AUC do not use the calibration).
-        var fit = new Dif.Fingerprinting.FingerprintFitOptions { Epochs = epochs, BatchSize = batchSize, CalibrationFraction = 0 };
+        Dif.Fingerprinting.FingerprintFitOptions Fit(int seed) => new()
+            { Epochs = epochs, BatchSize = batchSize, MinSteps = minSteps, LearningRate = learningRate, Seed = seed, CalibrationFraction = 0 };
         var fitProgress = new SyncProgress<Dif.Fingerprinting.FingerprintFitProgress>(p =>
             { if (p.Epoch % 10 == 0 || p.Epoch == p.Epochs) Console.Error.WriteLine(FormattableString.Invariant($"  fingerprint epoch {p.Epoch}/{p.Epochs}: loss {p.Loss:F3}, rho real {p.RealCorrelation:F4}, rho generated {p.FakeCorrelation:F4} ({clock.Elapsed.TotalSeconds:F0} s)")); });
         Directory.CreateDirectory(output);
@@ -366,7 +373,8 @@ internal static class CommandLine
             var train = new LabelledResiduals(trainReal, Load(Dif.Evaluation.EvaluationDataset.FakeFolder(data, condition, "train", generator), trainCounts.Max()));
             var test = new LabelledResiduals(testReal, Load(Dif.Evaluation.EvaluationDataset.FakeFolder(data, condition, "test", generator), testCount));
             var report = Dif.Evaluation.EvaluationHarness.Run($"{generator}, {condition}",
-                [() => new Dif.Fingerprinting.DifFingerprintDetector(fit, fitProgress), () => new Dif.Fingerprinting.ResidualAveragingDetector()],
+                seeds.Select(seed => (Func<Dif.Fingerprinting.IResidualDetector>)(() => new Dif.Fingerprinting.DifFingerprintDetector(Fit(seed), fitProgress, seeds.Count > 1 ? $"seed {seed}" : null)))
+                     .Append(() => new Dif.Fingerprinting.ResidualAveragingDetector()).ToList(),
                 train, test, trainCounts, ct);
             var stem = Path.Combine(output, $"{generator}-{condition}");
             Dif.Persistence.AtomicFile.Write(stem + ".md", s => s.Write(System.Text.Encoding.UTF8.GetBytes(report.ToMarkdown())));

@@ -16,7 +16,8 @@ internal static class FingerprintCommands
     public static int Demo(Arguments a, CancellationToken ct)
     {
         var outDir = a.String("out", "out/demo")!;
-        int train = a.Int("train", 32), test = a.Int("test", 32), epochs = a.Int("epochs", 100);
+        int train = a.Int("train", 32), test = a.Int("test", 32), epochs = a.Int("epochs", FingerprintFitOptions.DefaultEpochs);
+        int minSteps = a.Int("min-steps", FingerprintFitOptions.DefaultMinSteps);
         var options = new ImageLoadOptions { CropSize = a.Int("size", ImageLoadOptions.DefaultCropSize) };
         var generatorName = a.String("generator", "tconv")!;
         a.RejectUnknown();
@@ -43,13 +44,13 @@ internal static class FingerprintCommands
         var trainSet = Load("train", train);
         var testSet = Load("test", test);
 
-        Say($"3/4 Fitting the fingerprint ({epochs} epochs) and the baseline on the same {train} + {train} training images ...");
+        Say($"3/4 Fitting the fingerprint ({epochs} epochs, at least {minSteps} steps) and the baseline on the same {train} + {train} training images ...");
         // Both detectors see identical training images; the probability calibration is then fitted on
         // those same images (dif fit holds out a share instead).
-        var fit = new FingerprintFitOptions { Epochs = epochs, CalibrationFraction = 0 };
+        var fit = new FingerprintFitOptions { Epochs = epochs, MinSteps = minSteps, CalibrationFraction = 0 };
         DifFingerprintDetector? dif = null;
         var report = EvaluationHarness.Run($"Dif vs residual averaging: '{generatorName}' generator, PNG, held-out test set",
-            [() => dif = new DifFingerprintDetector(fit, EpochPrinter(epochs, Say)), () => new ResidualAveragingDetector()],
+            [() => dif = new DifFingerprintDetector(fit, EpochPrinter(Say)), () => new ResidualAveragingDetector()],
             trainSet, testSet, [train], ct);
         var fingerprint = dif!.Fingerprint!.WithName(generatorName);
 
@@ -79,7 +80,8 @@ internal static class FingerprintCommands
         var options = new ImageLoadOptions { CropSize = a.Int("size", ImageLoadOptions.DefaultCropSize) };
         var fit = new FingerprintFitOptions
         {
-            Epochs = a.Int("epochs", 100),
+            Epochs = a.Int("epochs", FingerprintFitOptions.DefaultEpochs),
+            MinSteps = a.Int("min-steps", FingerprintFitOptions.DefaultMinSteps),
             BatchSize = a.Int("batch", 64),
             Seed = a.Int("seed", 1),
             Boost = a.Flag("boost"),
@@ -121,8 +123,8 @@ internal static class FingerprintCommands
             var fake = Residuals(fakeInputs, "generated");
             if (skipped > 0) Say($"{skipped} of {total} images could not be used (listed above); fitting on the other {total - skipped}.");
             if (fit.Resume && File.Exists(fit.CheckpointPath)) Say($"Resuming from checkpoint {fit.CheckpointPath}.");
-            Say($"Fitting ({fit.Epochs} epochs) ...");
-            var fingerprint = new FingerprintFitter(fit).Fit(real, fake, options.CropSize, denoiser.Identity, EpochPrinter(fit.Epochs, Say), ct).WithName(name);
+            Say($"Fitting (at least {fit.Epochs} epochs and {fit.MinSteps} steps) ...");
+            var fingerprint = new FingerprintFitter(fit).Fit(real, fake, options.CropSize, denoiser.Identity, EpochPrinter(Say), ct).WithName(name);
             fingerprint.Save(output);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Wrote {output}: centres real {fingerprint.RealCentre:F4}, generated {fingerprint.FakeCentre:F4}; calibrated on {fingerprint.Calibration.Images} {fingerprint.Calibration.Source} images."));
@@ -166,12 +168,12 @@ internal static class FingerprintCommands
         return failures == files.Count ? 1 : 0;
     }
 
-    private static SyncProgress<FingerprintFitProgress> EpochPrinter(int epochs, Action<string> say)
+    private static SyncProgress<FingerprintFitProgress> EpochPrinter(Action<string> say)
     {
-        int every = Math.Max(1, epochs / 10);
+        // p.Epochs is the epochs the fit runs (more than asked when the step budget needs them).
         return new SyncProgress<FingerprintFitProgress>(p =>
         {
-            if (p.Epoch % every == 0 || p.Epoch == p.Epochs)
+            if (p.Epoch % Math.Max(1, p.Epochs / 10) == 0 || p.Epoch == p.Epochs)
                 say(string.Create(CultureInfo.InvariantCulture, $"  epoch {p.Epoch}/{p.Epochs}: loss {p.Loss:F3}, rho real {p.RealCorrelation:F4}, rho generated {p.FakeCorrelation:F4}"));
         });
     }

@@ -20,7 +20,7 @@ BeforeAll {
     $TestFake = Join-Path $data 'png/test/fake/periodic'
 
     $FingerprintFile = Join-Path $TestDrive 'periodic.dif.safetensors'
-    $Fitted = New-DifFingerprint -RealPath $TrainReal -FakePath $TrainFake -CropSize $Crop -Epochs 40 -BatchSize 8 -OutFile $FingerprintFile
+    $Fitted = New-DifFingerprint -RealPath $TrainReal -FakePath $TrainFake -CropSize $Crop -Epochs 40 -MinSteps 0 -BatchSize 8 -OutFile $FingerprintFile
 }
 
 Describe 'New-DifFingerprint' {
@@ -37,20 +37,20 @@ Describe 'New-DifFingerprint' {
 
     It 'writes nothing and fits nothing under -WhatIf' {
         $target = Join-Path $TestDrive 'whatif.dif.safetensors'
-        $r = New-DifFingerprint -RealPath $TrainReal -FakePath $TrainFake -CropSize $Crop -Epochs 30 -OutFile $target -WhatIf
+        $r = New-DifFingerprint -RealPath $TrainReal -FakePath $TrainFake -CropSize $Crop -Epochs 30 -MinSteps 0 -OutFile $target -WhatIf
         $r | Should -BeNullOrEmpty
         Test-Path -LiteralPath $target | Should -BeFalse
     }
 
     It 'refuses to overwrite an existing file without -Force' {
-        { New-DifFingerprint -RealPath $TrainReal -FakePath $TrainFake -CropSize $Crop -Epochs 1 -OutFile $FingerprintFile -ErrorAction Stop } |
+        { New-DifFingerprint -RealPath $TrainReal -FakePath $TrainFake -CropSize $Crop -Epochs 1 -MinSteps 0 -OutFile $FingerprintFile -ErrorAction Stop } |
             Should -Throw -ErrorId 'DifOutputExists,Dif.PowerShell.Commands.NewDifFingerprintCommand'
     }
 
     It 'refuses a class with no usable image' {
         $empty = Join-Path $TestDrive 'no-images'
         $null = New-Item -ItemType Directory $empty
-        { New-DifFingerprint -RealPath $TrainReal -FakePath $empty -CropSize $Crop -Epochs 1 -ErrorAction Stop } |
+        { New-DifFingerprint -RealPath $TrainReal -FakePath $empty -CropSize $Crop -Epochs 1 -MinSteps 0 -ErrorAction Stop } |
             Should -Throw -ErrorId 'DifNotEnoughImages,Dif.PowerShell.Commands.NewDifFingerprintCommand'
     }
 }
@@ -156,7 +156,7 @@ Describe 'Get-DifLineage and Find-DifSource' {
         $library = Join-Path $TestDrive 'library'
         $null = New-Item -ItemType Directory $library
         Copy-Item $FingerprintFile (Join-Path $library 'periodic.dif.safetensors')
-        $null = New-DifFingerprint -RealPath $TrainReal -FakePath (Join-Path $data 'png/train/fake/tconv') -CropSize $Crop -Epochs 10 -BatchSize 8 `
+        $null = New-DifFingerprint -RealPath $TrainReal -FakePath (Join-Path $data 'png/train/fake/tconv') -CropSize $Crop -Epochs 10 -MinSteps 0 -BatchSize 8 `
             -OutFile (Join-Path $library 'tconv.dif.safetensors')
     }
 

@@ -101,7 +101,7 @@ Describe 'libtorch''s console' {
         $command = @"
 `$ErrorActionPreference = 'Stop'
 Import-Module '$ModulePath'
-`$null = New-DifFingerprint -RealPath '$data/png/train/real' -FakePath '$data/png/train/fake/periodic' -CropSize 32 -Epochs 1 -BatchSize 16 -OutFile '$TestDrive/batch16.dif.safetensors'
+`$null = New-DifFingerprint -RealPath '$data/png/train/real' -FakePath '$data/png/train/fake/periodic' -CropSize 32 -Epochs 1 -MinSteps 0 -BatchSize 16 -OutFile '$TestDrive/batch16.dif.safetensors'
 'fitted'
 "@
         $child = Invoke-ChildPwsh $command

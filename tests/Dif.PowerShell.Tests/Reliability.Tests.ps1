@@ -102,7 +102,7 @@ Describe 'Test-DifImage and New-DifFingerprint on bad input' {
     BeforeAll {
         # A quick fingerprint at the matrix's crop size from its reference pictures (only the file handling is under test).
         $ref = Join-Path $Matrix 'reference'
-        $Fp = New-DifFingerprint -RealPath (Join-Path $ref 'photo.png'), (Join-Path $ref 'upright.png') -FakePath (Join-Path $ref 'palette-as-rgb.png'), (Join-Path $ref 'first-frame.png') -CropSize $Crop -Epochs 1 -BatchSize 4
+        $Fp = New-DifFingerprint -RealPath (Join-Path $ref 'photo.png'), (Join-Path $ref 'upright.png') -FakePath (Join-Path $ref 'palette-as-rgb.png'), (Join-Path $ref 'first-frame.png') -CropSize $Crop -Epochs 1 -MinSteps 0 -BatchSize 4
     }
 
     It 'scores every good file of the matrix and reports each bad one, going on' {
@@ -115,7 +115,7 @@ Describe 'Test-DifImage and New-DifFingerprint on bad input' {
     It 'refuses to fit on one real image and no usable generated image, naming each bad file first' {
         $bad = @($RefusedFilePaths | Select-Object -First 3)
         $terminating = $null
-        try { $null = New-DifFingerprint -RealPath (Join-Path $Matrix 'reference/photo.png') -FakePath $bad -CropSize $Crop -Epochs 1 -ErrorVariable errs -ErrorAction SilentlyContinue }
+        try { $null = New-DifFingerprint -RealPath (Join-Path $Matrix 'reference/photo.png') -FakePath $bad -CropSize $Crop -Epochs 1 -MinSteps 0 -ErrorVariable errs -ErrorAction SilentlyContinue }
         catch { $terminating = $_ }
         $terminating.FullyQualifiedErrorId | Should -Be 'DifNotEnoughImages,Dif.PowerShell.Commands.NewDifFingerprintCommand'
         $terminating.Exception.Message | Should -BeLike '*usable: 1 real, 0 generated*'
@@ -159,10 +159,10 @@ Import-Module '$((Get-Module Dif).ModuleBase)'
     It 'stops a fit on Ctrl+C leaving the previous fingerprint file intact and no temporary file' {
         $ref = Join-Path $Matrix 'reference'
         $target = Join-Path $TestDrive 'stopped.dif.safetensors'
-        $null = New-DifFingerprint -RealPath (Join-Path $ref 'photo.png'), (Join-Path $ref 'upright.png') -FakePath (Join-Path $ref 'palette-as-rgb.png'), (Join-Path $ref 'first-frame.png') -CropSize $Crop -Epochs 1 -BatchSize 4 -OutFile $target
+        $null = New-DifFingerprint -RealPath (Join-Path $ref 'photo.png'), (Join-Path $ref 'upright.png') -FakePath (Join-Path $ref 'palette-as-rgb.png'), (Join-Path $ref 'first-frame.png') -CropSize $Crop -Epochs 1 -MinSteps 0 -BatchSize 4 -OutFile $target
         $before = [IO.File]::ReadAllBytes($target)
         $ps = [powershell]::Create()
-        $null = $ps.AddScript("Import-Module '$((Get-Module Dif).ModuleBase)'; New-DifFingerprint -RealPath '$(Join-Path $ref 'photo.png')', '$(Join-Path $ref 'upright.png')' -FakePath '$(Join-Path $ref 'palette-as-rgb.png')', '$(Join-Path $ref 'first-frame.png')' -CropSize $Crop -Epochs 100000 -BatchSize 4 -OutFile '$target' -Force")
+        $null = $ps.AddScript("Import-Module '$((Get-Module Dif).ModuleBase)'; New-DifFingerprint -RealPath '$(Join-Path $ref 'photo.png')', '$(Join-Path $ref 'upright.png')' -FakePath '$(Join-Path $ref 'palette-as-rgb.png')', '$(Join-Path $ref 'first-frame.png')' -CropSize $Crop -Epochs 100000 -MinSteps 0 -BatchSize 4 -OutFile '$target' -Force")
         $handle = $ps.BeginInvoke()
         # Its first checkpoint (epoch 10) shows the fit is under way.
         while (-not (Test-Path -LiteralPath "$target.checkpoint.safetensors") -and -not $handle.IsCompleted) { Start-Sleep -Milliseconds 20 }

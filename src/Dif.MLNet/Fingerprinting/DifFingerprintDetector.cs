@@ -2,11 +2,14 @@ namespace Dif.Fingerprinting;
 
 /// <summary>Dif's detector for the evaluation harness: fits the U-Net fingerprint (DESIGN §2.4) and
 /// scores by the centre rule (§2.5).</summary>
-public sealed class DifFingerprintDetector(FingerprintFitOptions? options = null, IProgress<FingerprintFitProgress>? progress = null) : IResidualDetector
+/// <param name="options">How the fingerprint is fitted.</param>
+/// <param name="progress">Receives one report per epoch.</param>
+/// <param name="label">Added to the name in reports (e.g. "seed 3" when several fits are compared).</param>
+public sealed class DifFingerprintDetector(FingerprintFitOptions? options = null, IProgress<FingerprintFitProgress>? progress = null, string? label = null) : IResidualDetector
 {
     /// <inheritdoc />
-    public string Name => options?.Architecture is { } a && a != FingerprintArchitecture.UNet
-        ? $"Dif fingerprint ({FingerprintNetworks.DisplayName(a)})" : "Dif fingerprint";
+    public string Name => (options?.Architecture is { } a && a != FingerprintArchitecture.UNet
+        ? $"Dif fingerprint ({FingerprintNetworks.DisplayName(a)})" : "Dif fingerprint") + (label is null ? "" : $", {label}");
 
     /// <summary>The fitted fingerprint (null before <see cref="Fit"/>).</summary>
     public Fingerprint? Fingerprint { get; private set; }

@@ -3,8 +3,17 @@ namespace Dif.Fingerprinting;
 /// <summary>How a fingerprint is fitted (DESIGN §2.4). Defaults are the method's.</summary>
 public sealed class FingerprintFitOptions
 {
-    /// <summary>Passes over the training residuals.</summary>
-    public int Epochs { get; set; } = 100;
+    /// <summary>Passes over the training residuals (at least; see <see cref="MinSteps"/>).</summary>
+    public int Epochs { get; set; } = DefaultEpochs;
+    /// <summary>The method's epoch count, the default of <see cref="Epochs"/>.</summary>
+    public const int DefaultEpochs = 100;
+    /// <summary>Fewest optimisation steps a fit runs, whatever the set size: the fit runs
+    /// max(<see cref="Epochs"/>, ⌈MinSteps / steps per epoch⌉) epochs. The method's 100 epochs of batch 64 were set
+    /// for hundreds of images per class; with 20 images an epoch is a single step, and 100 steps leave the
+    /// fingerprint half-learnt (README, "A fit that works on small sets"). 0 turns the budget off.</summary>
+    public int MinSteps { get; set; } = DefaultMinSteps;
+    /// <summary>The default of <see cref="MinSteps"/>.</summary>
+    public const int DefaultMinSteps = 400;
     /// <summary>Residuals per step (pairs are first half × second half).</summary>
     public int BatchSize { get; set; } = 64;
     /// <summary>AdamW learning rate.</summary>
@@ -46,10 +55,26 @@ public sealed class FingerprintFitOptions
     /// <summary>Folder for spilled residuals (null: the system's temporary folder).</summary>
     public string? SpillFolder { get; set; }
 
+    /// <summary>Epochs a fit of <paramref name="trainingImages"/> residuals (both classes) runs: <see cref="Epochs"/>,
+    /// or more where that would be fewer than <see cref="MinSteps"/> steps.</summary>
+    public int EpochsFor(int trainingImages)
+    {
+        int stepsPerEpoch = StepsPerEpoch(trainingImages);
+        return Math.Max(Epochs, (MinSteps + stepsPerEpoch - 1) / stepsPerEpoch);
+    }
+
+    /// <summary>Steps per epoch for <paramref name="trainingImages"/> residuals: whole batches (of an even size, at most the set).</summary>
+    public int StepsPerEpoch(int trainingImages) => Math.Max(1, trainingImages / BatchFor(trainingImages));
+
+    /// <summary>The batch a fit of <paramref name="trainingImages"/> residuals uses: <see cref="BatchSize"/>, or the
+    /// whole set when it is smaller, made even (residuals are paired).</summary>
+    public int BatchFor(int trainingImages) => Math.Max(2, Math.Min(BatchSize, trainingImages) / 2 * 2);
+
     /// <summary>Throws <see cref="ArgumentException"/> for values out of range.</summary>
     public void Validate()
     {
         if (Epochs < 1) throw new ArgumentException("Epochs must be at least 1.");
+        if (MinSteps < 0) throw new ArgumentException("MinSteps must not be negative.");
         if (BatchSize < 2) throw new ArgumentException("BatchSize must be at least 2 (residuals are paired).");
         if (LearningRate <= 0 || WeightDecay < 0 || Margin <= 0) throw new ArgumentException("LearningRate and Margin must be positive, WeightDecay not negative.");
         if (EmaDecay is < 0 or >= 1) throw new ArgumentException("EmaDecay must be in [0, 1).");

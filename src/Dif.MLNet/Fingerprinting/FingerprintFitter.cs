@@ -44,7 +44,7 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
         var scores = calibrateReal.Concat(calibrateFake).Select(provisional.Score).ToList();
         var labels = calibrateReal.Select(_ => false).Concat(calibrateFake.Select(_ => true)).ToList();
         var calibration = ScoreCalibration.Fit(scores, labels, heldOut ? ScoreCalibration.HeldOut : ScoreCalibration.Training);
-        var summary = new FingerprintSummary(options.Epochs, fitReal.Count, fitFake.Count, options.Seed, options.Boost,
+        var summary = new FingerprintSummary(options.EpochsFor(fitReal.Count + fitFake.Count), fitReal.Count, fitFake.Count, options.Seed, options.Boost,
                                              fitted.Last.Loss, fitted.Last.RealCorrelation, fitted.Last.FakeCorrelation);
         return new Fingerprint(fitted.Pattern, size, fitted.RealCentre, fitted.FakeCentre, calibration, denoiserIdentity, summary);
     }
@@ -94,7 +94,8 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
         // Rows are looked up by index, never copied out: a spilled set (ResidualFile) stays on disk.
         var all = RowView.Concat(real, fake);
         bool IsGenerated(int i) => i >= real.Count;
-        int batch = Math.Min(o.BatchSize, all.Count) / 2 * 2;
+        int batch = o.BatchFor(all.Count);
+        int epochs = o.EpochsFor(all.Count);
         var state = new FitState { RunKey = FingerprintCheckpoint.RunKey(o, size, real, fake) };
         if (o.Resume && o.CheckpointPath is { } resumeFrom && File.Exists(resumeFrom))
             FingerprintCheckpoint.Load(resumeFrom, state, net, adam, z, device);
@@ -110,8 +111,8 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
         FingerprintFitProgress? last = null;
         try
         {
-            int stepsPerEpoch = Math.Max(1, all.Count / batch);
-            for (int epoch = state.Epoch; epoch < o.Epochs; epoch++)
+            int stepsPerEpoch = o.StepsPerEpoch(all.Count);
+            for (int epoch = state.Epoch; epoch < epochs; epoch++)
             {
                 var order = Enumerable.Range(0, all.Count).ToArray();
                 new Random(StepSeeds.Of(o.Seed, epoch, 3)).Shuffle(order);
@@ -149,15 +150,15 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
                 }
                 state.Epoch = epoch + 1;
                 state.TrimLogs(o.CentreWindow);
-                last = new FingerprintFitProgress(epoch + 1, o.Epochs, lossSum / steps, realSum / steps, fakeSum / steps);
+                last = new FingerprintFitProgress(epoch + 1, epochs, lossSum / steps, realSum / steps, fakeSum / steps);
                 progress?.Report(last);
-                if (o.CheckpointPath is { } checkpoint && (state.Epoch % o.CheckpointEvery == 0 || state.Epoch == o.Epochs))
+                if (o.CheckpointPath is { } checkpoint && (state.Epoch % o.CheckpointEvery == 0 || state.Epoch == epochs))
                     FingerprintCheckpoint.Save(checkpoint, state, net, adam, z);
             }
             if (state.Ema is null || state.RealLog.Count == 0 || state.FakeLog.Count == 0)
                 throw new DifException("The fit logged no correlations (no steps ran).");
             var pattern = state.Ema.cpu().reshape(length).data<float>().ToArray();
-            last ??= new FingerprintFitProgress(state.Epoch, o.Epochs, double.NaN, state.RealLog[^1], state.FakeLog[^1]);
+            last ??= new FingerprintFitProgress(state.Epoch, epochs, double.NaN, state.RealLog[^1], state.FakeLog[^1]);
             return new PatternFit(pattern, state.RealLog.TakeLast(o.CentreWindow).Average(), state.FakeLog.TakeLast(o.CentreWindow).Average(), last);
         }
         finally { state.Ema?.Dispose(); }

@@ -9,7 +9,7 @@ namespace Dif.PowerShell.Commands;
 /// <summary>Fits the Deep Image Fingerprint of a generative model from its images and real ones.</summary>
 /// <remarks>
 /// <para>New-DifFingerprint computes the DnCNN residual of every image once (the centre CropSize×CropSize
-/// crop), then fits the fingerprint U-Net with the method's contrastive loss for -Epochs passes over them
+/// crop), then fits the fingerprint U-Net with the method's contrastive loss for -Epochs passes over them (at least -MinSteps optimisation steps)
 /// (DESIGN §2.4): the fingerprint is the pattern the model's images correlate with and real images do not.
 /// A share of each class (20%) is held out from fitting to calibrate the probabilities Test-DifImage reports;
 /// with fewer than ten images per class the calibration uses the training images and says so.</para>
@@ -56,7 +56,14 @@ public sealed class NewDifFingerprintCommand : DifCmdlet
     /// <value>100</value>
     [Parameter]
     [ValidateRange(1, 100000)]
-    public int Epochs { get; set; } = 100;
+    public int Epochs { get; set; } = FingerprintFitOptions.DefaultEpochs;
+
+    /// <summary>Fewest optimisation steps the fit runs whatever the number of images: with few images an epoch is one
+    /// step, so the fit then runs more epochs than -Epochs. 0 turns the budget off.</summary>
+    /// <value>400</value>
+    [Parameter]
+    [ValidateRange(0, 10000000)]
+    public int MinSteps { get; set; } = FingerprintFitOptions.DefaultMinSteps;
 
     /// <summary>Side of the centre crop residuals are computed on: a multiple of 16. Images smaller than it are skipped with an error.</summary>
     /// <value>256</value>
@@ -140,7 +147,7 @@ public sealed class NewDifFingerprintCommand : DifCmdlet
 
             var fit = new FingerprintFitOptions
             {
-                Epochs = Epochs, BatchSize = BatchSize, Seed = Seed, Boost = Boost, Device = Device,
+                Epochs = Epochs, MinSteps = MinSteps, BatchSize = BatchSize, Seed = Seed, Boost = Boost, Device = Device,
                 CheckpointPath = outFile is null ? null : outFile + ".checkpoint.safetensors",
                 Resume = Resume,
             };
@@ -148,6 +155,7 @@ public sealed class NewDifFingerprintCommand : DifCmdlet
             epochs.Total = Epochs;
             var fingerprint = new FingerprintFitter(fit).Fit(real, fake, CropSize, denoiser.Identity, new CallbackProgress<FingerprintFitProgress>(p =>
             {
+                epochs.Total = p.Epochs;   // more than -Epochs when the step budget needs them
                 epochs.Finished();
                 var line = FormattableString.Invariant($"epoch {p.Epoch}/{p.Epochs}: loss {p.Loss:F3}, ρ real {p.RealCorrelation:F4}, ρ generated {p.FakeCorrelation:F4}");
                 epochs.Starting(line);

@@ -79,7 +79,7 @@ public sealed class FingerprintArchitectureTests
         float[] Residual(float shift) => Enumerable.Range(0, 3 * 32 * 32).Select(i => (float)(r.NextDouble() - 0.5) + shift * ((i % 4) - 1.5f)).ToArray();
         var real = Enumerable.Range(0, 6).Select(_ => Residual(0)).ToList();
         var fake = Enumerable.Range(0, 6).Select(_ => Residual(0.3f)).ToList();
-        var options = new FingerprintFitOptions { Epochs = 2, BatchSize = 8, CalibrationFraction = 0, Architecture = architecture };
+        var options = new FingerprintFitOptions { Epochs = 2, MinSteps = 0, BatchSize = 8, CalibrationFraction = 0, Architecture = architecture };
         var detector = new DifFingerprintDetector(options);
         detector.Fit(real, fake);
         var fingerprint = detector.Fingerprint!;

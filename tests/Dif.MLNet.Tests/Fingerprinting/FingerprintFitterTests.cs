@@ -20,7 +20,7 @@ public sealed class FingerprintFitterTests
 
     // The method's margin (0.01) suits S=256, where one residual's chance correlation with a pattern has
     // a spread of about 1/√(3·256²) ≈ 0.002; at S=16 it is ≈ 0.036, so the test scales the margin up.
-    private static FingerprintFitOptions Quick() => new() { Epochs = 40, BatchSize = 16, Device = "cpu", CentreWindow = 10, Margin = 0.2 };
+    private static FingerprintFitOptions Quick() => new() { Epochs = 40, MinSteps = 0, BatchSize = 16, Device = "cpu", CentreWindow = 10, Margin = 0.2 };
 
     [Fact]
     public void Fitting_separates_generated_from_real_residuals_it_has_not_seen()
@@ -40,15 +40,49 @@ public sealed class FingerprintFitterTests
     {
         var (real, fake) = Residuals(8, seed: 3);
         var reports = new List<FingerprintFitProgress>();
-        new FingerprintFitter(new FingerprintFitOptions { Epochs = 3, BatchSize = 8, Device = "cpu" }).Fit(real, fake, Size, progress: new Collect(reports));
+        new FingerprintFitter(new FingerprintFitOptions { Epochs = 3, MinSteps = 0, BatchSize = 8, Device = "cpu" }).Fit(real, fake, Size, progress: new Collect(reports));
         Assert.Equal([1, 2, 3], reports.Select(r => r.Epoch));
+    }
+
+    [Fact]
+    public void A_small_set_is_fitted_for_the_step_budget_not_for_the_epoch_count()
+    {
+        // 8 + 8 residuals fit in one batch of 64: an epoch is one step, so 3 epochs would be 3 steps.
+        var (real, fake) = Residuals(8, seed: 3);
+        var reports = new List<FingerprintFitProgress>();
+        var options = new FingerprintFitOptions { Epochs = 3, MinSteps = 20, Device = "cpu", CalibrationFraction = 0 };
+        var fitted = new FingerprintFitter(options).Fit(real, fake, Size, progress: new Collect(reports));
+        Assert.Equal(Enumerable.Range(1, 20), reports.Select(r => r.Epoch));
+        Assert.All(reports, r => Assert.Equal(20, r.Epochs));
+        Assert.Equal(20, fitted.Summary!.Epochs);
+    }
+
+    [Fact]
+    public void The_step_budget_never_shortens_a_fit_of_more_epochs()
+    {
+        var (real, fake) = Residuals(8, seed: 3);
+        var reports = new List<FingerprintFitProgress>();
+        new FingerprintFitter(new FingerprintFitOptions { Epochs = 5, MinSteps = 2, BatchSize = 8, Device = "cpu" }).Fit(real, fake, Size, progress: new Collect(reports));
+        Assert.Equal(5, reports.Count);
+    }
+
+    [Theory]
+    [InlineData(16, 64, 1)]
+    [InlineData(256, 64, 4)]
+    [InlineData(7, 64, 1)]
+    public void Steps_per_epoch_are_whole_even_batches_of_the_set(int images, int batch, int steps)
+    {
+        var options = new FingerprintFitOptions { BatchSize = batch };
+        Assert.Equal(steps, options.StepsPerEpoch(images));
+        Assert.Equal(0, options.BatchFor(images) % 2);
+        Assert.Equal(Math.Max(options.Epochs, (options.MinSteps + steps - 1) / steps), options.EpochsFor(images));
     }
 
     [Fact]
     public void The_same_seed_gives_the_same_fingerprint()
     {
         var (real, fake) = Residuals(12, seed: 4);
-        var options = new FingerprintFitOptions { Epochs = 4, BatchSize = 8, Device = "cpu", Margin = 0.2 };
+        var options = new FingerprintFitOptions { Epochs = 4, MinSteps = 0, BatchSize = 8, Device = "cpu", Margin = 0.2 };
         var a = new FingerprintFitter(options).Fit(real, fake, Size);
         var b = new FingerprintFitter(options).Fit(real, fake, Size);
         Assert.Equal(a.Pattern, b.Pattern);
@@ -59,8 +93,8 @@ public sealed class FingerprintFitterTests
     public void Another_seed_gives_another_fingerprint()
     {
         var (real, fake) = Residuals(12, seed: 4);
-        var a = new FingerprintFitter(new FingerprintFitOptions { Epochs = 2, BatchSize = 8, Device = "cpu", Seed = 1 }).Fit(real, fake, Size);
-        var b = new FingerprintFitter(new FingerprintFitOptions { Epochs = 2, BatchSize = 8, Device = "cpu", Seed = 2 }).Fit(real, fake, Size);
+        var a = new FingerprintFitter(new FingerprintFitOptions { Epochs = 2, MinSteps = 0, BatchSize = 8, Device = "cpu", Seed = 1 }).Fit(real, fake, Size);
+        var b = new FingerprintFitter(new FingerprintFitOptions { Epochs = 2, MinSteps = 0, BatchSize = 8, Device = "cpu", Seed = 2 }).Fit(real, fake, Size);
         Assert.NotEqual(a.Pattern, b.Pattern);
     }
 
@@ -95,10 +129,10 @@ public sealed class FingerprintFitterTests
         using var dir = new TestFiles();
         var path = Path.Combine(dir.Root, "fit.ckpt.safetensors");
         var (real, fake) = Residuals(8, seed: 6);
-        new FingerprintFitter(new FingerprintFitOptions { Epochs = 1, BatchSize = 8, Device = "cpu", CheckpointPath = path }).Fit(real, fake, Size);
+        new FingerprintFitter(new FingerprintFitOptions { Epochs = 1, MinSteps = 0, BatchSize = 8, Device = "cpu", CheckpointPath = path }).Fit(real, fake, Size);
         var (otherReal, otherFake) = Residuals(8, seed: 7);
         var e = Assert.Throws<DifModelFileException>(() => new FingerprintFitter(
-            new FingerprintFitOptions { Epochs = 2, BatchSize = 8, Device = "cpu", CheckpointPath = path, Resume = true }).Fit(otherReal, otherFake, Size));
+            new FingerprintFitOptions { Epochs = 2, MinSteps = 0, BatchSize = 8, Device = "cpu", CheckpointPath = path, Resume = true }).Fit(otherReal, otherFake, Size));
         Assert.Contains("another fit", e.Message);
         Assert.StartsWith(path, e.Message);
     }
@@ -107,7 +141,7 @@ public sealed class FingerprintFitterTests
     public void Calibration_is_fitted_on_held_out_images_when_each_class_can_spare_them()
     {
         var (real, fake) = Residuals(20, seed: 8);
-        var fitted = new FingerprintFitter(new FingerprintFitOptions { Epochs = 2, BatchSize = 8, Device = "cpu" }).Fit(real, fake, Size);
+        var fitted = new FingerprintFitter(new FingerprintFitOptions { Epochs = 2, MinSteps = 0, BatchSize = 8, Device = "cpu" }).Fit(real, fake, Size);
         Assert.Equal(ScoreCalibration.HeldOut, fitted.Calibration.Source);
         Assert.Equal(8, fitted.Calibration.Images);
         Assert.Equal((16, 16), (fitted.Summary!.RealImages, fitted.Summary.FakeImages));
@@ -117,7 +151,7 @@ public sealed class FingerprintFitterTests
     public void Calibration_falls_back_to_training_images_for_tiny_sets_and_says_so()
     {
         var (real, fake) = Residuals(4, seed: 9);
-        var fitted = new FingerprintFitter(new FingerprintFitOptions { Epochs = 2, BatchSize = 8, Device = "cpu" }).Fit(real, fake, Size);
+        var fitted = new FingerprintFitter(new FingerprintFitOptions { Epochs = 2, MinSteps = 0, BatchSize = 8, Device = "cpu" }).Fit(real, fake, Size);
         Assert.Equal(ScoreCalibration.Training, fitted.Calibration.Source);
         Assert.Equal((4, 4), (fitted.Summary!.RealImages, fitted.Summary.FakeImages));
     }
@@ -130,7 +164,7 @@ public sealed class FingerprintFitterTests
         options.Boost = true;
         var boosted = new FingerprintFitter(options).Fit(real, fake, Size);
         Assert.True(boosted.Summary!.Boost);
-        var brief = new FingerprintFitOptions { Epochs = 2, BatchSize = 8, Device = "cpu", Margin = 0.2 };
+        var brief = new FingerprintFitOptions { Epochs = 2, MinSteps = 0, BatchSize = 8, Device = "cpu", Margin = 0.2 };
         var plainBrief = new FingerprintFitter(brief).Fit(real, fake, Size);
         brief.Boost = true;
         Assert.NotEqual(plainBrief.Pattern, new FingerprintFitter(brief).Fit(real, fake, Size).Pattern);
@@ -150,8 +184,8 @@ public sealed class FingerprintFitterTests
         var (real, fake) = Residuals(12, seed: 1);
         // A few steps: the two paths sum the same products in another order (a mat-vec over all rows vs the
         // batch's), and a long fit lets float rounding drift apart as any two machines would.
-        var inMemory = new FingerprintFitter(new FingerprintFitOptions { Epochs = 3, BatchSize = 16, Device = "cpu", Margin = 0.2 }).Fit(real, fake, Size);
-        var spilling = new FingerprintFitOptions { Epochs = 3, BatchSize = 16, Device = "cpu", Margin = 0.2 };
+        var inMemory = new FingerprintFitter(new FingerprintFitOptions { Epochs = 3, MinSteps = 0, BatchSize = 16, Device = "cpu", Margin = 0.2 }).Fit(real, fake, Size);
+        var spilling = new FingerprintFitOptions { Epochs = 3, MinSteps = 0, BatchSize = 16, Device = "cpu", Margin = 0.2 };
         spilling.MaxResidualBytes = 3 * Size * Size * sizeof(float);   // room for one residual of 24
         var spilled = new FingerprintFitter(spilling).Fit(real, fake, Size);
 

@@ -46,7 +46,7 @@ public sealed class FingerprintPipelineTests
 
     private static DifFingerprintTrainerOptions Options() => new()
     {
-        Fit = new FingerprintFitOptions { Epochs = 40, BatchSize = 16, Device = "cpu", CentreWindow = 10, Margin = 0.2 },
+        Fit = new FingerprintFitOptions { Epochs = 40, MinSteps = 0, BatchSize = 16, Device = "cpu", CentreWindow = 10, Margin = 0.2 },
         Name = "patterned",
     };
 
@@ -83,6 +83,7 @@ public sealed class FingerprintPipelineTests
         var ml = new MLContext(seed: 1);
         var options = Options();
         options.Fit.Epochs = 3;
+        options.Fit.MinSteps = 0;
         var model = ml.BinaryClassification.Trainers.DifFingerprint(options).Fit(ml.Data.LoadFromEnumerable(Rows(8, seed: 1)));
         var path = dir.PathOf("patterned.dif.safetensors");
         model.Fingerprint.Save(path);
@@ -101,6 +102,7 @@ public sealed class FingerprintPipelineTests
         var data = ml.Data.LoadFromEnumerable(Rows(4, seed: 1));
         var options = Options();
         options.Fit.Epochs = 1;
+        options.Fit.MinSteps = 0;
         var model = ml.BinaryClassification.Trainers.DifFingerprint(options).Fit(data);
         var e = Assert.Throws<NotSupportedException>(() => ml.Model.Save(model, data.Schema, new MemoryStream()));
         Assert.Contains("Fingerprint.Save", e.Message);
@@ -128,6 +130,7 @@ public sealed class FingerprintPipelineTests
         ResidualExtractorOptions Extract(Dif.Denoising.Denoiser d) => new() { InputColumnName = "Path", Image = new ImageLoadOptions { CropSize = 16 }, Denoiser = d };
         var options = Options();
         options.Fit.Epochs = 1;
+        options.Fit.MinSteps = 0;
         var model = ml.Transforms.ExtractDifResidual(Extract(denoiser))
             .Append(ml.BinaryClassification.Trainers.DifFingerprint(options))
             .Fit(data);

@@ -62,7 +62,7 @@ public sealed class FaultTests : IDisposable
     }
 
     private static string[] FitArgs(string real, string fake, string output, int epochs, params string[] more)
-        => ["fit", "--real", real, "--fake", fake, "--out", output, "--size", "32", "--epochs", epochs.ToString(), "--batch", "8",
+        => ["fit", "--real", real, "--fake", fake, "--out", output, "--size", "32", "--epochs", epochs.ToString(), "--min-steps", "0", "--batch", "8",
             "--device", "cpu", "--threads", "1", .. more];
 
     [Fact]

@@ -140,7 +140,7 @@ public sealed class FaultyInputTests : IDisposable
         var real = Enumerable.Range(0, 4).Select(_ => new float[3 * 16 * 16]).ToList();
         var fake = Enumerable.Range(0, 4).Select(_ => Enumerable.Repeat(0.5f, 3 * 16 * 16).ToArray()).ToList();
         fake[2][7] = float.NaN;
-        var e = Assert.Throws<DifException>(() => new FingerprintFitter(new FingerprintFitOptions { Epochs = 1, BatchSize = 4, Device = "cpu" }).Fit(real, fake, 16));
+        var e = Assert.Throws<DifException>(() => new FingerprintFitter(new FingerprintFitOptions { Epochs = 1, MinSteps = 0, BatchSize = 4, Device = "cpu" }).Fit(real, fake, 16));
         Assert.Contains("Residual 2 of the generated images", e.Message);
     }
 
@@ -150,7 +150,7 @@ public sealed class FaultyInputTests : IDisposable
         var ml = new MLContext(1);
         var data = ml.Data.LoadFromEnumerable([new LabelledPath { Path = files.Png("real.png", 40, 40), Label = false }]);
         var pipeline = ml.Transforms.ExtractDifResidual(new ResidualExtractorOptions { InputColumnName = "Path", Image = Options })
-            .Append(ml.BinaryClassification.Trainers.DifFingerprint(new DifFingerprintTrainerOptions { Fit = new FingerprintFitOptions { Epochs = 1, Device = "cpu" } }));
+            .Append(ml.BinaryClassification.Trainers.DifFingerprint(new DifFingerprintTrainerOptions { Fit = new FingerprintFitOptions { Epochs = 1, MinSteps = 0, Device = "cpu" } }));
         var e = Assert.Throws<DifException>(() => pipeline.Fit(data));
         Assert.Contains("1 real, 0 generated", e.Message);
     }
