@@ -74,8 +74,8 @@ public sealed record FormatBiasReport(ClassFormat Real, ClassFormat Generated, I
 /// <para>JPEG quality: the luminance table (the one the first component uses) is compared with the IJG
 /// standard luminance table (ITU-T T.81 Annex K) scaled for each quality Q = 1…100 as libjpeg, ImageSharp and
 /// Pillow scale it (factor 5000/Q below 50, 200 − 2Q from 50, entries (t·f + 50)/100 clamped to 1…255); the Q
-/// with the smallest summed absolute difference is the estimate. It is exact for files those encoders wrote
-/// and an approximation for cameras with tables of their own.</para>
+/// with the smallest summed absolute difference is the estimate. It is exact for files written with those
+/// tables (tested on ImageSharp's, Q 1–100) and an approximation for cameras and encoders with tables of their own.</para>
 /// </remarks>
 public static class TrainingSetFormat
 {
