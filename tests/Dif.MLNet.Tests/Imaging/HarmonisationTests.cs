@@ -60,8 +60,10 @@ public sealed class HarmonisationTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(RoundTrip(plain, Crop), harmonised.Pixels);
             Assert.NotEqual(plain, harmonised.Pixels);
             Assert.Equal((96, 96, Crop), (harmonised.OriginalWidth, harmonised.OriginalHeight, harmonised.Size));
-            // The in-memory entry point harmonises the same way.
+            // The in-memory entry point harmonises the same way, and so does the one for ML.NET's own decoder (SkiaSharp's pixels).
             Assert.Equal(harmonised.Pixels, ImageLoader.Load(File.ReadAllBytes(file), "bytes", Harmonised).Pixels);
+            using var ml = MLImage.CreateFromFile(file);
+            Assert.Equal(Q90.Apply(ImageLoader.FromMLImage(ml, "ml", Plain)).Pixels, ImageLoader.FromMLImage(ml, "ml", Harmonised).Pixels);
         }
     }
 
