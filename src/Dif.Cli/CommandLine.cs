@@ -21,8 +21,11 @@ internal static class CommandLine
                            [--batch 64] [--seed 1] [--name NAME] [--calibration 0.2] [--boost]
                            [--checkpoint FILE [--checkpoint-every 10] [--resume]] [--denoiser FILE] [--device auto]
                            [--memory-limit-mb N (default: a quarter of memory; larger sets spill to disk)] [--spill DIR]
-                           Fit a fingerprint of a generative model from its images and real ones.
+                           [--harmonise jpeg:Q (re-encode every image as JPEG at quality Q; recorded in the fingerprint)]
+                           Fit a fingerprint of a generative model from its images and real ones; warns when the
+                           two classes' files are stored differently (container, JPEG quality, bit depth, EXIF, size).
           detect           --fingerprint FILE [--band 0.1] [--denoiser FILE] [--force-denoiser] [--precision fp32|bf16] FILE|DIR...
+                           [--harmonise jpeg:Q (must match the fingerprint's, which is applied without it)]
                            Verdict, probability, score and correlation for each image.
           residuals        --out DIR [--denoiser FILE] [--crop 256] [--device auto] FILE|DIR...
                            Extract DnCNN residuals and write them as PNG pictures.
@@ -48,7 +51,7 @@ internal static class CommandLine
                            Side-by-side and spectrum pictures of the evaluation generators.
           evaluate         [--data out/eval] [--condition png] [--generator tconv[,bilinear,...]] [--train 16,32,64,128]
                            [--test 128] [--size 256] [--epochs 100] [--min-steps 400] [--batch 64] [--lr 5e-4]
-                           [--seeds 1[,2,...]] [--out out/report] [--cache DIR|none]
+                           [--seeds 1[,2,...]] [--harmonise jpeg:Q] [--out out/report] [--cache DIR|none]
                            Fit the detectors on a set's train split and report on its test split
                            (residuals are cached in DATA/.residual-cache unless --cache none).
           lineage          [--data out/eval] [--condition png] [--generators tconv,bilinear,...] [--train 128]
@@ -161,6 +164,12 @@ internal static class CommandLine
         "bf16" => InferencePrecision.BFloat16,
         var other => throw new UsageException($"--precision is fp32 or bf16, not '{other}'"),
     };
+
+    /// <summary>--harmonise jpeg:Q, or null when not given.</summary>
+    internal static Harmonisation? Harmonise(Arguments a)
+        => a.String("harmonise") is not { } text ? null
+           : Harmonisation.TryParse(text, out var h) ? h
+           : throw new UsageException($"--harmonise takes jpeg:Q with Q a JPEG quality from 1 to 100 (e.g. jpeg:90), not '{text}'");
 
     internal static IEnumerable<string> ExpandImages(IEnumerable<string> inputs)
     {
@@ -338,7 +347,7 @@ internal static class CommandLine
         var generators = a.String("generator", "tconv")!.Split(',', StringSplitOptions.RemoveEmptyEntries);
         var trainCounts = a.Ints("train", "16,32,64,128");
         int testCount = a.Int("test", 128);
-        var options = new ImageLoadOptions { CropSize = a.Int("size", 256) };
+        var options = new ImageLoadOptions { CropSize = a.Int("size", 256), Harmonise = Harmonise(a) };
         var output = a.String("out", "out/report")!;
         var denoiserPath = a.String("denoiser");
         var defaults = new Dif.Fingerprinting.FingerprintFitOptions();

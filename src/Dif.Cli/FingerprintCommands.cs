@@ -77,7 +77,7 @@ internal static class FingerprintCommands
         var fakeInputs = a.All("fake");
         if (realInputs.Count == 0 || fakeInputs.Count == 0) throw new UsageException("fit needs --real DIR|FILE and --fake DIR|FILE");
         var output = a.String("out") ?? throw new UsageException("fit needs --out FILE");
-        var options = new ImageLoadOptions { CropSize = a.Int("size", ImageLoadOptions.DefaultCropSize) };
+        var options = new ImageLoadOptions { CropSize = a.Int("size", ImageLoadOptions.DefaultCropSize), Harmonise = CommandLine.Harmonise(a) };
         var fit = new FingerprintFitOptions
         {
             Epochs = a.Int("epochs", FingerprintFitOptions.DefaultEpochs),
@@ -102,9 +102,8 @@ internal static class FingerprintCommands
         void Say(string text) => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{clock.Elapsed.TotalSeconds,4:F0} s] {text}"));
         int total = 0, skipped = 0;
         var spilled = new List<ResidualFile>();
-        IReadOnlyList<float[]> Residuals(List<string> inputs, string what)
+        IReadOnlyList<float[]> Residuals(List<string> files, string what)
         {
-            var files = CommandLine.ExpandImages(inputs).ToList();
             total += files.Count;
             Say($"Residuals of {files.Count} {what} images ...");
             var residuals = ResidualExtraction.FromFiles(denoiser, files, options, e => { skipped++; Console.Error.WriteLine($"dif: skipped: {e.Message}"); }, cancellationToken: ct)
@@ -117,14 +116,22 @@ internal static class FingerprintCommands
             foreach (var r in residuals) file.Add(r);
             return file;
         }
+        var realFiles = CommandLine.ExpandImages(realInputs).ToList();
+        var fakeFiles = CommandLine.ExpandImages(fakeInputs).ToList();
+        // Headers only, before the long work: a class stored unlike the other may be what the fingerprint learns.
+        var format = TrainingSetFormat.Compare(realFiles, fakeFiles, ct);
+        foreach (var warning in format.Warnings) Console.Error.WriteLine($"warning: {warning}");
+        if (format.Advice(options.Harmonise) is { } advice) Console.Error.WriteLine($"dif: {advice}");
+        if (options.Harmonise is { } h) Say($"Every image is harmonised as {h} (re-encoded in memory after the crop); the fingerprint records it.");
         try
         {
-            var real = Residuals(realInputs, "real");
-            var fake = Residuals(fakeInputs, "generated");
+            var real = Residuals(realFiles, "real");
+            var fake = Residuals(fakeFiles, "generated");
             if (skipped > 0) Say($"{skipped} of {total} images could not be used (listed above); fitting on the other {total - skipped}.");
             if (fit.Resume && File.Exists(fit.CheckpointPath)) Say($"Resuming from checkpoint {fit.CheckpointPath}.");
             Say($"Fitting (at least {fit.Epochs} epochs and {fit.MinSteps} steps) ...");
-            var fingerprint = new FingerprintFitter(fit).Fit(real, fake, options.CropSize, denoiser.Identity, EpochPrinter(Say), ct).WithName(name);
+            var fingerprint = new FingerprintFitter(fit).Fit(real, fake, options.CropSize, denoiser.Identity, EpochPrinter(Say), ct).WithName(name)
+                .WithHarmonisation(options.Harmonise).WithFormatWarnings(format.Warnings);
             fingerprint.Save(output);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Wrote {output}: centres real {fingerprint.RealCentre:F4}, generated {fingerprint.FakeCentre:F4}; calibrated on {fingerprint.Calibration.Images} {fingerprint.Calibration.Source} images."));
@@ -140,14 +147,17 @@ internal static class FingerprintCommands
         var detection = new DetectionOptions { InconclusiveBand = a.Double("band", DetectionOptions.DefaultInconclusiveBand) };
         bool force = a.Flag("force-denoiser");
         var precision = CommandLine.Precision(a);
+        var harmonise = CommandLine.Harmonise(a);
         var fingerprint = Fingerprint.Load(fingerprintPath);
+        // The fingerprint's crop size and harmonisation; asking for another harmonisation is an error.
+        var options = fingerprint.ImageOptions(harmonise, fingerprintSource: fingerprintPath);
         using var denoiser = CommandLine.LoadDenoiser(a.String("denoiser"), a.String("device"));
         denoiser.Precision = precision;
         a.RejectUnknown();
         fingerprint.EnsureDenoiser(denoiser, force, fingerprintPath);
         var files = CommandLine.ExpandImages(a.Positional).ToList();
         if (files.Count == 0) throw new UsageException("detect needs image files or folders");
-        var options = new ImageLoadOptions { CropSize = fingerprint.Size };
+        if (options.Harmonise is { } h) Console.Error.WriteLine($"dif: images are harmonised as {h}, as the fingerprint records.");
         Console.WriteLine($"{"Verdict",-12} {"P(gen.)",8} {"Score",9} {"Corr.",8}  Path");
         int failures = 0;
         foreach (var file in files)

@@ -74,7 +74,7 @@ public static class EvaluationHarness
 {
     /// <summary>Residuals of the first <paramref name="limit"/> image files of <paramref name="folder"/> (sorted by name).
     /// With <paramref name="cacheFolder"/>, they are kept in a safetensors file there, keyed by the denoiser's identity,
-    /// the crop options and every file's path, size and time, so evaluations of other detectors or generators on the
+    /// the crop options (harmonisation included) and every file's path, size and time, so evaluations of other detectors or generators on the
     /// same images skip the DnCNN (which dominates an evaluation's cost).</summary>
     public static List<float[]> Residuals(Denoiser denoiser, string folder, int limit, ImageLoadOptions options, CancellationToken cancellationToken = default,
                                           string? cacheFolder = null)
@@ -108,6 +108,8 @@ public static class EvaluationHarness
     private static string CacheKey(Denoiser denoiser, IReadOnlyList<string> files, ImageLoadOptions options)
     {
         var text = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"{denoiser.Identity}|{options.CropSize}|{options.AllowPadding}"));
+        // Only when set, so caches written before harmonisation existed still match their unharmonised residuals.
+        if (options.Harmonise is { } h) text.Append("|harmonise=").Append(h);
         foreach (var f in files)
         {
             var info = new FileInfo(f);

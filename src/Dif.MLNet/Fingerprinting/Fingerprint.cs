@@ -1,4 +1,5 @@
 using Dif.Denoising;
+using Dif.Imaging;
 
 namespace Dif.Fingerprinting;
 
@@ -29,8 +30,11 @@ public sealed class Fingerprint
     /// <param name="denoiserIdentity">Identity (<see cref="Denoiser.Identity"/>) of the denoiser used, or null if unknown.</param>
     /// <param name="summary">How it was fitted, if known.</param>
     /// <param name="name">A label for the model it fingerprints (e.g. "sd14"), if any.</param>
+    /// <param name="harmonisation">How every image was re-encoded before its residual (null: not at all).</param>
+    /// <param name="formatWarnings">What the training-data format check found (null: not checked).</param>
     public Fingerprint(float[] pattern, int size, double realCentre, double fakeCentre, ScoreCalibration calibration,
-                       string? denoiserIdentity = null, FingerprintSummary? summary = null, string? name = null)
+                       string? denoiserIdentity = null, FingerprintSummary? summary = null, string? name = null,
+                       Harmonisation? harmonisation = null, IReadOnlyList<string>? formatWarnings = null)
     {
         ArgumentNullException.ThrowIfNull(pattern);
         ArgumentNullException.ThrowIfNull(calibration);
@@ -45,6 +49,8 @@ public sealed class Fingerprint
         DenoiserIdentity = string.IsNullOrEmpty(denoiserIdentity) ? null : denoiserIdentity;
         Summary = summary;
         Name = string.IsNullOrEmpty(name) ? null : name;
+        Harmonisation = harmonisation;
+        FormatWarnings = formatWarnings?.ToArray();
     }
 
     /// <summary>F_E, 3×S×S values (channel-major). Do not modify.</summary>
@@ -63,12 +69,47 @@ public sealed class Fingerprint
     public FingerprintSummary? Summary { get; }
     /// <summary>A label for the fingerprinted model, if any.</summary>
     public string? Name { get; }
+    /// <summary>How every training image was re-encoded before its residual (<see cref="ImageLoadOptions.Harmonise"/>);
+    /// images scored must be re-encoded the same way, which <see cref="ImageOptions"/> arranges. Null: not at all.</summary>
+    public Harmonisation? Harmonisation { get; }
+    /// <summary>The differences of file format between the real and the generated training images that the
+    /// format check (<see cref="TrainingSetFormat.Compare"/>) found, in plain words: a fingerprint may have
+    /// learned them instead of the model. Empty: the check found none. Null: the check was not run (it needs
+    /// the files; fits from residuals alone, such as the ML.NET trainer's, cannot run it).</summary>
+    public IReadOnlyList<string>? FormatWarnings { get; }
 
     /// <summary>A copy with another name.</summary>
-    public Fingerprint WithName(string? name) => new(Pattern, Size, RealCentre, FakeCentre, Calibration, DenoiserIdentity, Summary, name);
+    public Fingerprint WithName(string? name) => new(Pattern, Size, RealCentre, FakeCentre, Calibration, DenoiserIdentity, Summary, name, Harmonisation, FormatWarnings);
 
     /// <summary>A copy with another calibration.</summary>
-    public Fingerprint WithCalibration(ScoreCalibration calibration) => new(Pattern, Size, RealCentre, FakeCentre, calibration, DenoiserIdentity, Summary, Name);
+    public Fingerprint WithCalibration(ScoreCalibration calibration) => new(Pattern, Size, RealCentre, FakeCentre, calibration, DenoiserIdentity, Summary, Name, Harmonisation, FormatWarnings);
+
+    /// <summary>A copy that records the harmonisation its training images were loaded with (null: none).</summary>
+    public Fingerprint WithHarmonisation(Harmonisation? harmonisation) => new(Pattern, Size, RealCentre, FakeCentre, Calibration, DenoiserIdentity, Summary, Name, harmonisation, FormatWarnings);
+
+    /// <summary>A copy that records the format check's findings (<see cref="FormatBiasReport.Warnings"/>; null: not checked).</summary>
+    public Fingerprint WithFormatWarnings(IReadOnlyList<string>? warnings) => new(Pattern, Size, RealCentre, FakeCentre, Calibration, DenoiserIdentity, Summary, Name, Harmonisation, warnings);
+
+    /// <summary>How to load images for this fingerprint: its crop size and its <see cref="Harmonisation"/>, applied
+    /// again automatically. <paramref name="requested"/> is what a caller asked for, if anything; asking for
+    /// another harmonisation than the recorded one (including one for a fingerprint that records none) throws
+    /// <see cref="DifHarmonisationMismatchException"/>. <paramref name="limits"/> supplies the decoding limits
+    /// and padding (default: <see cref="ImageLoadOptions"/>' defaults).</summary>
+    public ImageLoadOptions ImageOptions(Harmonisation? requested = null, ImageLoadOptions? limits = null, string? fingerprintSource = null)
+    {
+        if (requested is not null && requested != Harmonisation)
+            throw new DifHarmonisationMismatchException(fingerprintSource ?? Name, Harmonisation, requested);
+        var options = (limits ?? new ImageLoadOptions()).WithCropSize(Size);
+        options.Harmonise = Harmonisation;
+        return options;
+    }
+
+    /// <summary>Throws <see cref="DifHarmonisationMismatchException"/> unless residuals made with
+    /// <paramref name="harmonisation"/> (null: none) are what this fingerprint scores.</summary>
+    public void EnsureHarmonisation(Harmonisation? harmonisation, string? fingerprintSource = null)
+    {
+        if (harmonisation != Harmonisation) throw new DifHarmonisationMismatchException(fingerprintSource ?? Name, Harmonisation, harmonisation);
+    }
 
     /// <summary>ρ(F_E, R).</summary>
     public double Correlate(float[] residual)

@@ -2,13 +2,17 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Dif.Imaging;
 using Dif.Persistence;
 
 namespace Dif.Fingerprinting;
 
 /// <summary>The fingerprint file: safetensors with one tensor, <c>fingerprint</c> (F32, 3×S×S), and the
 /// rest in the header's metadata (all strings, as safetensors requires): format, version, crop size,
-/// centres, calibration, denoiser identity, name and training summary (JSON). <c>content_sha256</c>
+/// centres, calibration, denoiser identity, name and training summary (JSON); when there is one, the
+/// <c>harmonise</c> applied to every image (e.g. <c>jpeg:90</c>) and the training-data format check's
+/// <c>format_warnings</c> (a JSON array of strings, <c>[]</c> when it found nothing). Files without these two
+/// entries (older ones, or fits without harmonisation or check) load with none. <c>content_sha256</c>
 /// covers the tensor and every other metadata entry, so an edited or damaged file is refused.</summary>
 internal static class FingerprintFile
 {
@@ -35,9 +39,15 @@ internal static class FingerprintFile
             ["name"] = fp.Name ?? "",
             ["training"] = fp.Summary is null ? "" : JsonSerializer.Serialize(fp.Summary),
         };
+        // Written only when present, so a file without them is byte-for-byte what earlier versions wrote.
+        if (fp.Harmonisation is { } h) meta[HarmoniseKey] = h.ToString();
+        if (fp.FormatWarnings is { } warnings) meta[FormatWarningsKey] = JsonSerializer.Serialize(warnings);
         meta["content_sha256"] = Hash(tensors, meta);
         SafeTensors.Write(path, tensors, meta);
     }
+
+    public const string HarmoniseKey = "harmonise";
+    public const string FormatWarningsKey = "format_warnings";
 
     public static Fingerprint Read(string path)
     {
@@ -76,8 +86,20 @@ internal static class FingerprintFile
             try { summary = JsonSerializer.Deserialize<FingerprintSummary>(training); }
             catch (JsonException e) { throw new DifModelFileException(path, "training summary is not valid JSON.", e); }
         }
+        Harmonisation? harmonisation = null;
+        if (meta.TryGetValue(HarmoniseKey, out var harmonise) && harmonise.Length > 0 && !Harmonisation.TryParse(harmonise, out harmonisation))
+            throw new DifModelFileException(path, $"entry '{HarmoniseKey}' is '{harmonise}', not jpeg:Q (Q 1–100).");
+        string[]? warnings = null;
+        if (meta.TryGetValue(FormatWarningsKey, out var warningsJson) && warningsJson.Length > 0)
+        {
+            try { warnings = JsonSerializer.Deserialize<string[]>(warningsJson); }
+            catch (JsonException e) { throw new DifModelFileException(path, $"entry '{FormatWarningsKey}' is not a JSON array of strings.", e); }
+            if (warnings is null || warnings.Any(w => w is null))
+                throw new DifModelFileException(path, $"entry '{FormatWarningsKey}' is not a JSON array of strings.");
+        }
         return new Fingerprint(pattern, size, Number("real_centre"), Number("fake_centre"),
-            new ScoreCalibration(slope, Get("calibration_source"), calibrationImages), Get("denoiser_identity"), summary, Get("name"));
+            new ScoreCalibration(slope, Get("calibration_source"), calibrationImages), Get("denoiser_identity"), summary, Get("name"),
+            harmonisation, warnings);
     }
 
     /// <summary>SHA-256 over the tensor content hash and every metadata entry but the hash itself, in key order.</summary>

@@ -21,6 +21,12 @@ public sealed class ImageLoadOptions
     /// Off by default: padding changes the residual statistics the fingerprint relies on.</summary>
     public bool AllowPadding { get; set; }
 
+    /// <summary>When set, every image is re-encoded in memory as <see cref="Harmonisation"/> says (e.g. JPEG at
+    /// quality 90) after the centre crop and before the residual, so that the two classes' file formats cannot
+    /// be told apart. Null (the default): the crop is used as decoded. A fingerprint records it; score images
+    /// with <see cref="Fingerprinting.Fingerprint.ImageOptions"/>, which applies it again.</summary>
+    public Harmonisation? Harmonise { get; set; }
+
     /// <summary>Checks the options, throwing a clear <see cref="ArgumentException"/> if one is out of range.</summary>
     public void Validate()
     {
@@ -33,6 +39,6 @@ public sealed class ImageLoadOptions
     /// <summary>A copy with another crop size.</summary>
     public ImageLoadOptions WithCropSize(int cropSize) => new()
     {
-        CropSize = cropSize, MaxPixels = MaxPixels, MaxFileBytes = MaxFileBytes, AllowPadding = AllowPadding,
+        CropSize = cropSize, MaxPixels = MaxPixels, MaxFileBytes = MaxFileBytes, AllowPadding = AllowPadding, Harmonise = Harmonise,
     };
 }

@@ -16,8 +16,9 @@ namespace Dif.Imaging;
 
 /// <summary>Decodes image files into <see cref="PreparedImage"/>s (DESIGN §2.1): format decided by
 /// content, EXIF orientation honoured, any pixel format to 8-bit RGB, the first frame of an animation,
-/// centre crop. A truncated JPEG is refused (ImageSharp would fill its missing part with gray). Errors are
-/// <see cref="DifImageException"/>s naming the file.</summary>
+/// centre crop, then the optional <see cref="ImageLoadOptions.Harmonise"/> re-encoding. A truncated JPEG
+/// is refused (ImageSharp would fill its missing part with gray). Errors are <see cref="DifImageException"/>s
+/// naming the file.</summary>
 /// <remarks>Security: only the decoders listed in <see cref="SupportedFormats"/> are registered (no
 /// TIFF), each with metadata parsing off (no ICC/EXIF/XMP parsers run; the EXIF orientation tag is
 /// read by a small bounds-checked reader of our own), dimensions are checked from the header before
@@ -91,7 +92,7 @@ public static class ImageLoader
                 result[2 * plane + o] = px[i + b] / 255f;
             }
         }
-        return new PreparedImage(sourceName, w, h, s, result);
+        return new PreparedImage(sourceName, w, h, s, options.Harmonise?.Apply(result, s, s) ?? result);
     }
 
     /// <summary>Decodes the whole image (oriented, RGB, no crop). Used where the full picture is needed,
@@ -128,7 +129,10 @@ public static class ImageLoader
     {
         using var image = DecodeOriented(bytes, source, options, checkCrop: true);
         var (x0, y0) = CropOrigin(source, image.Width, image.Height, options);
-        return new PreparedImage(source, image.Width, image.Height, options.CropSize, ToChw(image, x0, y0, options.CropSize));
+        var pixels = ToChw(image, x0, y0, options.CropSize);
+        // Harmonisation acts on the crop the residual sees, identically for every source format.
+        if (options.Harmonise is { } h) pixels = h.Apply(pixels, options.CropSize, options.CropSize);
+        return new PreparedImage(source, image.Width, image.Height, options.CropSize, pixels);
     }
 
     private static Image<Rgb24> DecodeOriented(byte[] bytes, string source, ImageLoadOptions options, bool checkCrop)

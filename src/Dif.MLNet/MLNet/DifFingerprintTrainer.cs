@@ -1,4 +1,5 @@
 using Dif.Fingerprinting;
+using Dif.Imaging;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -46,11 +47,19 @@ public static class DifColumnNames
     public const string Verdict = "Verdict";
     /// <summary>Annotation on a residual column naming the denoiser identity that made it.</summary>
     public const string DenoiserIdentityAnnotation = "DifDenoiserIdentity";
+    /// <summary>Annotation on a residual column naming the harmonisation its images were loaded with
+    /// (<see cref="ImageLoadOptions.Harmonise"/>, e.g. <c>jpeg:90</c>; empty for none).</summary>
+    public const string HarmonisationAnnotation = "DifHarmonisation";
 }
 
 /// <summary>Fits a Deep Image Fingerprint from a label column and a residual column (DESIGN §2.4) and
 /// returns a <see cref="DifFingerprintTransformer"/>. Create it with
 /// <c>mlContext.BinaryClassification.Trainers.DifFingerprint(...)</c>.</summary>
+/// <remarks>The fingerprint records the denoiser identity and the harmonisation annotated on the residual
+/// column by <c>ExtractDifResidual</c>. The training-data format check (<see cref="TrainingSetFormat.Compare"/>)
+/// is not run: the trainer sees residuals only, and the check needs the image files. Run it on the files
+/// yourself and record its findings with <c>transformer.Fingerprint.WithFormatWarnings(report.Warnings)</c>
+/// before saving.</remarks>
 public sealed class DifFingerprintEstimator : IEstimator<DifFingerprintTransformer>
 {
     private readonly DifFingerprintTrainerOptions options;
@@ -90,7 +99,8 @@ public sealed class DifFingerprintEstimator : IEstimator<DifFingerprintTransform
         }
         var fingerprint = new FingerprintFitter(options.Fit)
             .Fit(real, fake, size, DifFingerprintTransformer.DenoiserIdentityOf(residual), options.Progress, options.CancellationToken)
-            .WithName(options.Name);
+            .WithName(options.Name)
+            .WithHarmonisation(DifFingerprintTransformer.HarmonisationOf(residual, out _));
         return new DifFingerprintTransformer(fingerprint, options.ResidualColumnName, options.Detection);
     }
 
@@ -110,6 +120,9 @@ public sealed class DifFingerprintEstimator : IEstimator<DifFingerprintTransform
 /// <summary>Scores a residual column against a fingerprint: adds <c>Score</c>, <c>PredictedLabel</c>,
 /// <c>Probability</c>, <c>Correlation</c> and <c>Verdict</c>. Made by <see cref="DifFingerprintEstimator"/>,
 /// or from a saved fingerprint with <c>mlContext.Transforms.ScoreDifFingerprint(Fingerprint.Load(path))</c>.</summary>
+/// <remarks>It reads residuals, so it cannot re-apply a fingerprint's <see cref="Fingerprint.Harmonisation"/> itself:
+/// extract the residuals with <c>Image = fingerprint.ImageOptions()</c>. A residual column annotated with another
+/// harmonisation than the fingerprint's is refused with a <see cref="DifHarmonisationMismatchException"/>.</remarks>
 public sealed class DifFingerprintTransformer : AppendColumnsTransformer
 {
     private readonly string residualColumnName;
@@ -174,6 +187,19 @@ public sealed class DifFingerprintTransformer : AppendColumnsTransformer
         return value.Length == 0 ? null : value.ToString();
     }
 
+    /// <summary>The harmonisation annotated on a residual column by <c>ExtractDifResidual</c> (null: none);
+    /// <paramref name="annotated"/> is false when the column carries no such annotation (residuals from elsewhere).</summary>
+    internal static Harmonisation? HarmonisationOf(DataViewSchema.Column residual, out bool annotated)
+    {
+        annotated = residual.Annotations.Schema.GetColumnOrNull(DifColumnNames.HarmonisationAnnotation) is { Type: TextDataViewType };
+        if (!annotated) return null;
+        ReadOnlyMemory<char> value = default;
+        residual.Annotations.GetValue(DifColumnNames.HarmonisationAnnotation, ref value);
+        if (value.Length == 0) return null;
+        return Harmonisation.TryParse(value.ToString(), out var h) ? h
+            : throw new ArgumentOutOfRangeException(nameof(residual), $"Residual column '{residual.Name}' is annotated with harmonisation '{value}', not jpeg:Q.");
+    }
+
     internal override IReadOnlyList<AddedColumn> AddedColumns(DataViewSchema inputSchema)
     {
         var residual = ResidualColumn(inputSchema, residualColumnName, out int size);
@@ -181,6 +207,10 @@ public sealed class DifFingerprintTransformer : AppendColumnsTransformer
             throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Residual column '{residualColumnName}' is {size}×{size}; the fingerprint was fitted at {Fingerprint.Size}×{Fingerprint.Size}.");
         if (!forceDenoiser && DenoiserIdentityOf(residual) is { } identity && Fingerprint.DenoiserIdentity is { } expected && identity != expected)
             throw new DifDenoiserMismatchException(Fingerprint.Name, expected, identity);
+        // The scorer sees residuals, not images, so it cannot harmonise them itself: residuals made otherwise
+        // than the fingerprint's images are refused (extract them with Image = fingerprint.ImageOptions()).
+        var harmonisation = HarmonisationOf(residual, out bool annotated);
+        if (annotated) Fingerprint.EnsureHarmonisation(harmonisation);
         return AddedSchema().Select(c => new AddedColumn(c.Name, c.Type)).ToList();
     }
 

@@ -23,7 +23,8 @@ public sealed class ResidualExtractorOptions
     /// image inputs (for path inputs the path itself is used).</summary>
     public string? SourceNameColumnName { get; set; }
 
-    /// <summary>Crop size and decoding limits.</summary>
+    /// <summary>Crop size, decoding limits and harmonisation (<see cref="ImageLoadOptions.Harmonise"/>). To score
+    /// with a fitted fingerprint, use <c>fingerprint.ImageOptions()</c>: its crop size and harmonisation.</summary>
     public ImageLoadOptions Image { get; set; } = new();
 
     /// <summary>A denoiser weights file; null uses the default denoiser shipped with Dif.</summary>
@@ -117,11 +118,13 @@ public sealed class ResidualExtractingTransformer : AppendColumnsTransformer, ID
     {
         CheckInput(inputSchema, options);
         var c = AddedSchema(options)[0];
-        // The denoiser's identity travels with the column, so a fingerprint fitted on it records it and
-        // a fingerprint scoring it can refuse residuals of another denoiser.
+        // The denoiser's identity and the harmonisation travel with the column, so a fingerprint fitted on it
+        // records them and a fingerprint scoring it can refuse residuals of another denoiser or harmonisation.
         var annotations = new DataViewSchema.Annotations.Builder();
         var identity = Denoiser.Identity.AsMemory();
         annotations.Add(DifColumnNames.DenoiserIdentityAnnotation, TextDataViewType.Instance, (ref ReadOnlyMemory<char> v) => v = identity);
+        var harmonise = (options.Image.Harmonise?.ToString() ?? "").AsMemory();
+        annotations.Add(DifColumnNames.HarmonisationAnnotation, TextDataViewType.Instance, (ref ReadOnlyMemory<char> v) => v = harmonise);
         return [new AddedColumn(c.Name, c.Type, annotations.ToAnnotations())];
     }
 

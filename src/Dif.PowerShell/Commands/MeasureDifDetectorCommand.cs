@@ -13,6 +13,9 @@ namespace Dif.PowerShell.Commands;
 /// With -TrainRealPath and -TrainFakePath instead, the evaluation harness fits Dif's fingerprint and the
 /// residual-averaging baseline on the same training images (identical splits) and measures both on the test
 /// images, so the two can be compared side by side.</para>
+/// <para>-Harmonise 'jpeg:Q' re-encodes every image (training and test, both classes) as JPEG at quality Q before its
+/// residual. A -Fingerprint applies its own recorded harmonisation without being asked, and refuses another
+/// (DifHarmonisationMismatch).</para>
 /// <para>Residuals are computed once per image; unreadable images are reported (DifImageUnreadable) and left
 /// out. Balanced accuracy is the mean of real and generated accuracy at the decision boundary (score 0), as
 /// the method's paper reports; AUC does not depend on the boundary.</para>
@@ -75,6 +78,15 @@ public sealed class MeasureDifDetectorCommand : DifCmdlet
     [ValidateCropSize]
     public int CropSize { get; set; } = ImageLoadOptions.DefaultCropSize;
 
+    /// <summary>Re-encodes every image identically in memory before its residual: 'jpeg:Q' is JPEG at quality Q (1–100,
+    /// 4:2:0 chroma) applied to the centre crop. With -Fingerprint, the fingerprint's recorded harmonisation is applied
+    /// anyway, and this must match it.</summary>
+    /// <value>none when fitting; the fingerprint's with -Fingerprint</value>
+    [Parameter]
+    [ArgumentCompletions("jpeg:90", "jpeg:95", "jpeg:75")]
+    [ValidateHarmonise]
+    public string? Harmonise { get; set; }
+
     /// <summary>A denoiser file instead of the bundled default.</summary>
     /// <value>the default denoiser bundled with Dif</value>
     [Parameter]
@@ -93,9 +105,11 @@ public sealed class MeasureDifDetectorCommand : DifCmdlet
     {
         var denoiser = LoadDenoiser(Denoiser, Device);
         bool given = ParameterSetName == FingerprintSet;
-        var options = new ImageLoadOptions { CropSize = given ? Fingerprint.CropSize : CropSize };
+        var harmonise = Harmonise is null ? null : Harmonisation.Parse(Harmonise);
         try
         {
+            var options = given ? Fingerprint.Fingerprint.ImageOptions(harmonise, fingerprintSource: Fingerprint.Path)
+                                : new ImageLoadOptions { CropSize = CropSize, Harmonise = harmonise };
             if (given) Fingerprint.Fingerprint.EnsureDenoiser(denoiser, fingerprintSource: Fingerprint.Path);
             var progress = new ProgressReporter(this, 1, "Measure-DifDetector: residuals");
             List<float[]> Residuals(string[] paths) => ExtractResiduals(paths, denoiser, options, progress);

@@ -18,6 +18,13 @@ namespace Dif.PowerShell.Commands;
 /// is kept every 10 epochs next to it (OUTFILE.checkpoint.safetensors) and -Resume continues from it, ending
 /// with exactly the fingerprint an uninterrupted fit would have given. The checkpoint is deleted once the
 /// fingerprint is written.</para>
+/// <para>Before any residual is computed, the headers of both classes' files are compared: container (PNG,
+/// JPEG, WebP...), estimated JPEG quality and chroma subsampling, bit depth and colour, EXIF, and image size.
+/// Each difference is written as a warning naming both classes and the numbers (for example "container: real:
+/// 100% JPEG (quality ≈ 92); generated: 100% PNG"), because a fingerprint fitted on such files can learn the
+/// storage instead of the model; the fingerprint records them (FormatWarnings). -Harmonise 'jpeg:Q' re-encodes
+/// every image of both classes identically in memory as JPEG at quality Q after the crop; the fingerprint
+/// records it and Test-DifImage applies it again.</para>
 /// <para>Images that cannot be used are reported as non-terminating errors (DifImageUnreadable) and left out.
 /// The fingerprint is returned as a DifFingerprint object, which Test-DifImage accepts directly; -OutFile also
 /// writes it (safetensors, atomically; -WhatIf and -Confirm apply; an existing file needs -Force).</para>
@@ -30,6 +37,12 @@ namespace Dif.PowerShell.Commands;
 /// <code>$fp = New-DifFingerprint -RealPath ./real/*.png -FakePath ./fake/*.png -Epochs 20 -CropSize 128 -Name quick
 /// Get-ChildItem ./inbox -File | Test-DifImage -Fingerprint $fp</code>
 /// <para>No file is written; the object is used straight away.</para>
+/// </example>
+/// <example title="JPEG photos against PNG fakes, harmonised">
+/// <code>$fp = New-DifFingerprint -RealPath ./photos -FakePath ./sd14 -Harmonise 'jpeg:90' -WarningVariable formats
+/// $formats; $fp.Harmonise</code>
+/// <para>The warnings name the differences of format; every image is re-encoded as JPEG at quality 90 before its
+/// residual, and the fingerprint records jpeg:90.</para>
 /// </example>
 /// <example title="Resume an interrupted fit">
 /// <code>New-DifFingerprint -RealPath ./real -FakePath ./sd14 -OutFile ./sd14.dif.safetensors -Resume</code>
@@ -117,6 +130,15 @@ public sealed class NewDifFingerprintCommand : DifCmdlet
     [Parameter]
     public SwitchParameter Boost { get; set; }
 
+    /// <summary>Re-encodes every image of both classes identically in memory before its residual: 'jpeg:Q' is JPEG at
+    /// quality Q (1–100, 4:2:0 chroma), applied to the centre crop, so that the classes' file formats cannot be told
+    /// apart. The fingerprint records it; Test-DifImage and Measure-DifDetector apply it again.</summary>
+    /// <value>none: images are used as decoded</value>
+    [Parameter]
+    [ArgumentCompletions("jpeg:90", "jpeg:95", "jpeg:75")]
+    [ValidateHarmonise]
+    public string? Harmonise { get; set; }
+
     /// <inheritdoc />
     protected override void EndProcessing()
     {
@@ -131,15 +153,21 @@ public sealed class NewDifFingerprintCommand : DifCmdlet
             if (!ShouldProcess(outFile, "Fit a fingerprint and write it")) return;
         }
         var denoiser = LoadDenoiser(Denoiser, Device);
-        var options = new ImageLoadOptions { CropSize = CropSize };
+        var options = new ImageLoadOptions { CropSize = CropSize, Harmonise = Harmonise is null ? null : Harmonisation.Parse(Harmonise) };
         var progress = new ProgressReporter(this, 1, "New-DifFingerprint: residuals");
 
         List<float[]> real, fake;
         try
         {
-            WriteVerbose($"Residuals at {CropSize}×{CropSize}.");
-            real = ExtractResiduals(RealPath, denoiser, options, progress);
-            fake = ExtractResiduals(FakePath, denoiser, options, progress);
+            var realFiles = ResolveInputFiles(RealPath, literal: false).ToList();
+            var fakeFiles = ResolveInputFiles(FakePath, literal: false).ToList();
+            // Headers only, before the long work: a class stored unlike the other may be what the fingerprint learns.
+            var format = TrainingSetFormat.Compare(realFiles, fakeFiles, Stopping);
+            foreach (var warning in format.Warnings) WriteWarning(warning);
+            if (format.Advice(options.Harmonise) is { } advice) WriteWarning(advice);
+            WriteVerbose($"Residuals at {CropSize}×{CropSize}{(options.Harmonise is { } h ? $", every image harmonised as {h}" : "")}.");
+            real = ExtractResidualsOf(realFiles, denoiser, options, progress);
+            fake = ExtractResidualsOf(fakeFiles, denoiser, options, progress);
             progress.Complete();
             if (real.Count == 0 || fake.Count == 0)
                 ThrowTerminatingError(DifErrors.Terminating($"Fitting needs real and generated images; usable: {real.Count} real, {fake.Count} generated.",
@@ -163,7 +191,7 @@ public sealed class NewDifFingerprintCommand : DifCmdlet
             }), Stopping);
             epochs.Complete();
             var name = Name ?? (outFile is null ? null : Lineage.FingerprintLibrary.ModelName(outFile));
-            var result = new DifFingerprint(fingerprint.WithName(name), null);
+            var result = new DifFingerprint(fingerprint.WithName(name).WithHarmonisation(options.Harmonise).WithFormatWarnings(format.Warnings), null);
             if (outFile is not null)
             {
                 result.Save(outFile);

@@ -16,7 +16,9 @@ namespace Dif.PowerShell.Commands;
 /// <para>Images come from -Path (wildcards), -LiteralPath, or the pipeline (Get-ChildItem output binds by
 /// PSPath). -Fingerprint takes a DifFingerprint (from New-DifFingerprint) or a fingerprint file. The
 /// fingerprint records the denoiser it was fitted with; a different -Denoiser is refused (error
-/// DifDenoiserMismatch) unless -ForceDenoiser is given.</para>
+/// DifDenoiserMismatch) unless -ForceDenoiser is given. A fingerprint fitted with -Harmonise records it, and every
+/// image is re-encoded the same way before its residual without being asked; a -Harmonise other than the recorded
+/// one is refused (error DifHarmonisationMismatch).</para>
 /// <para>With -Quiet, only a Boolean per image is written: True when the verdict is Generated. A file that
 /// cannot be used gives a non-terminating DifImageUnreadable error naming it, and the rest go on.</para>
 /// </remarks>
@@ -93,6 +95,14 @@ public sealed class TestDifImageCommand : DifCmdlet
     [ValidateSet("Float32", "BFloat16")]
     public string Precision { get; set; } = "Float32"; // a string: the module's public surface names no Dif.MLNet type (dependency isolation)
 
+    /// <summary>The harmonisation the fingerprint was fitted with, e.g. 'jpeg:90'. Not needed: the fingerprint's own is
+    /// applied to every image anyway; given, it must match it (a check that the fingerprint is the one meant).</summary>
+    /// <value>the fingerprint's (none if it records none)</value>
+    [Parameter]
+    [ArgumentCompletions("jpeg:90", "jpeg:95", "jpeg:75")]
+    [ValidateHarmonise]
+    public string? Harmonise { get; set; }
+
     /// <summary>Writes only True (verdict Generated) or False for each image.</summary>
     [Parameter]
     public SwitchParameter Quiet { get; set; }
@@ -104,15 +114,16 @@ public sealed class TestDifImageCommand : DifCmdlet
         try
         {
             Fingerprint.Fingerprint.EnsureDenoiser(denoiser, ForceDenoiser, Fingerprint.Path);
+            // The fingerprint's crop size and harmonisation, applied to every image.
+            options = Fingerprint.Fingerprint.ImageOptions(Harmonise is null ? null : Harmonisation.Parse(Harmonise), fingerprintSource: Fingerprint.Path);
         }
-        catch (DifDenoiserMismatchException e)
+        catch (Exception e) when (e is DifDenoiserMismatchException or DifHarmonisationMismatchException)
         {
-            ThrowTerminatingError(DifErrors.FromDif(e, Fingerprint.Path ?? Fingerprint.Name));
+            ThrowTerminatingError(DifErrors.FromDif((DifException)e, Fingerprint.Path ?? Fingerprint.Name));
         }
-        options = new ImageLoadOptions { CropSize = Fingerprint.CropSize };
         detection = new DetectionOptions { InconclusiveBand = InconclusiveBand };
         progress = new ProgressReporter(this, 1, $"Test-DifImage: {Fingerprint}");
-        WriteVerbose($"Fingerprint {Fingerprint} (crop {Fingerprint.CropSize}, calibration: {Fingerprint.CalibrationSource}).");
+        WriteVerbose($"Fingerprint {Fingerprint} (crop {Fingerprint.CropSize}, calibration: {Fingerprint.CalibrationSource}, harmonisation: {Fingerprint.Harmonise ?? "none"}).");
     }
 
     /// <inheritdoc />

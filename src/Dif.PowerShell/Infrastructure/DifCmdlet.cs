@@ -120,7 +120,11 @@ public abstract class DifCmdlet : PSCmdlet, IDisposable
     /// <summary>Residuals of the images <paramref name="paths"/> resolve to (wildcards expanded, folders read),
     /// one progress tick per image; unusable images get a non-terminating error naming them and are left out.</summary>
     private protected List<float[]> ExtractResiduals(IEnumerable<string> paths, Denoiser denoiser, ImageLoadOptions options, ProgressReporter progress)
-        => ResidualExtraction.FromFiles(denoiser, ResolveInputFiles(paths, literal: false).ToList(), options,
+        => ExtractResidualsOf(ResolveInputFiles(paths, literal: false).ToList(), denoiser, options, progress);
+
+    /// <summary>Residuals of files already resolved (<see cref="ResolveInputFiles"/>), as <see cref="ExtractResiduals"/>.</summary>
+    private protected List<float[]> ExtractResidualsOf(IReadOnlyList<string> files, Denoiser denoiser, ImageLoadOptions options, ProgressReporter progress)
+        => ResidualExtraction.FromFiles(denoiser, files, options,
                 e => WriteError(DifErrors.FromDif(e, e.FilePath)),
                 new CallbackProgress<int>(_ => { progress.Finished(); progress.Starting($"{progress.Done} images"); }), Stopping)
             .Select(r => r.Residual).ToList();

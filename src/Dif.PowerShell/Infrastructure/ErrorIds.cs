@@ -31,6 +31,8 @@ public static class ErrorIds
     public const string NotEnoughImages = "DifNotEnoughImages";
     /// <summary>A fingerprint was fitted with another denoiser than the one offered (use -ForceDenoiser to score anyway). InvalidOperation; terminating.</summary>
     public const string DenoiserMismatch = "DifDenoiserMismatch";
+    /// <summary>-Harmonise asks for another harmonisation than the fingerprint records (leave it out: the fingerprint's own is applied). InvalidOperation; terminating.</summary>
+    public const string HarmonisationMismatch = "DifHarmonisationMismatch";
     /// <summary>A PyTorch checkpoint was refused (damaged, foreign, or holding code). InvalidData; target: its path.</summary>
     public const string CheckpointRefused = "DifCheckpointRefused";
     /// <summary>Any other failure Dif reports on purpose (a DifException). NotSpecified.</summary>
@@ -55,6 +57,7 @@ internal static class DifErrors
         DifModelFileException => Record(exception, ErrorIds.DenoiserUnreadable, ErrorCategory.InvalidData, target),
         DifOutputException o => Record(exception, ErrorIds.OutputWriteFailed, ErrorCategory.WriteError, o.FilePath ?? target),
         Fingerprinting.DifDenoiserMismatchException => Record(exception, ErrorIds.DenoiserMismatch, ErrorCategory.InvalidOperation, target),
+        Imaging.DifHarmonisationMismatchException => Record(exception, ErrorIds.HarmonisationMismatch, ErrorCategory.InvalidOperation, target),
         _ => Record(exception, ErrorIds.OperationFailed, ErrorCategory.NotSpecified, target),
     };
 

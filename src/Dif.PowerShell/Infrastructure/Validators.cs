@@ -15,6 +15,18 @@ public sealed class ValidateCropSizeAttribute : ValidateArgumentsAttribute
     }
 }
 
+/// <summary>Checks a -Harmonise argument: jpeg:Q with Q a JPEG quality from 1 to 100.</summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+public sealed class ValidateHarmoniseAttribute : ValidateArgumentsAttribute
+{
+    /// <inheritdoc />
+    protected override void Validate(object arguments, EngineIntrinsics engineIntrinsics)
+    {
+        if (!Imaging.Harmonisation.TryParse(arguments as string, out _))
+            throw new ValidationMetadataException($"'{arguments}' is not a harmonisation: use jpeg:Q with Q a JPEG quality from 1 to 100 (e.g. jpeg:90).");
+    }
+}
+
 /// <summary>Checks a -Device argument's form: auto, cpu, cuda or cuda:N (whether the device exists is
 /// checked when the model loads).</summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]

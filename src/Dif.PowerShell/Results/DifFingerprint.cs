@@ -38,6 +38,11 @@ public sealed class DifFingerprint
     public int? RealImages => Fingerprint.Summary?.RealImages;
     /// <summary>Generated images it was fitted on, if known.</summary>
     public int? FakeImages => Fingerprint.Summary?.FakeImages;
+    /// <summary>How every image was re-encoded before its residual (e.g. jpeg:90), or null for none; Test-DifImage applies it again.</summary>
+    public string? Harmonise => Fingerprint.Harmonisation?.ToString();
+    /// <summary>The differences of file format between the real and generated training images found when it was fitted
+    /// (empty: none; null: not checked).</summary>
+    public string[]? FormatWarnings => Fingerprint.FormatWarnings?.ToArray();
 
     /// <summary>Writes the fingerprint to a safetensors file (atomically) and remembers the path.</summary>
     public void Save(string path)

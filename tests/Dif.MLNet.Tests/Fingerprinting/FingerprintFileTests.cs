@@ -1,5 +1,6 @@
 using Dif.Denoising;
 using Dif.Fingerprinting;
+using Dif.Imaging;
 using Dif.Persistence;
 
 namespace Dif.Tests.Fingerprinting;
@@ -91,4 +92,43 @@ public sealed class FingerprintFileTests
     [Fact]
     public void Residuals_of_another_crop_size_are_a_clear_error()
         => Assert.Contains("crop size 16", Assert.Throws<DifException>(() => Sample().Score(new float[3 * 32 * 32])).Message);
+
+    [Fact]
+    public void Harmonisation_and_format_warnings_are_recorded_covered_by_the_hash_and_optional()
+    {
+        using var dir = new TestFiles();
+        var path = dir.PathOf("h.safetensors");
+        const string warning = "container: real: 100% JPEG (quality ≈ 90); generated: 100% PNG";
+        Sample().WithHarmonisation(Harmonisation.Jpeg(90)).WithFormatWarnings([warning]).WithName("renamed").Save(path);
+        var (tensors, meta) = SafeTensors.Read(path);
+        Assert.Equal("jpeg:90", meta["harmonise"]);
+        Assert.Equal([warning], System.Text.Json.JsonSerializer.Deserialize<string[]>(meta["format_warnings"]));
+        var loaded = Fingerprint.Load(path);
+        Assert.Equal((Harmonisation.Jpeg(90), "renamed"), (loaded.Harmonisation, loaded.Name));
+        Assert.Equal([warning], loaded.FormatWarnings);
+
+        // content_sha256 covers both entries.
+        foreach (var (key, value) in new[] { ("harmonise", "jpeg:80"), ("format_warnings", "[]") })
+        {
+            var edited = new Dictionary<string, string>(meta) { [key] = value };
+            SafeTensors.Write(path, tensors, edited);
+            Assert.Contains("SHA-256", Assert.Throws<DifModelFileException>(() => Fingerprint.Load(path)).Message);
+        }
+
+        // A file without them (as older versions wrote, or a fit without harmonisation or check) loads with none.
+        var older = new Dictionary<string, string>(meta);
+        older.Remove("harmonise");
+        older.Remove("format_warnings");
+        older["content_sha256"] = FingerprintFile.Hash(tensors, older);
+        SafeTensors.Write(path, tensors, older);
+        var old = Fingerprint.Load(path);
+        Assert.Null(old.Harmonisation);
+        Assert.Null(old.FormatWarnings);
+        Sample().Save(path);
+        Assert.False(SafeTensors.Read(path).Metadata.ContainsKey("harmonise"));
+
+        // A checked set with no difference is recorded as such: [] is not "not checked".
+        Sample().WithFormatWarnings([]).Save(path);
+        Assert.Equal([], Fingerprint.Load(path).FormatWarnings!);
+    }
 }
