@@ -16,7 +16,7 @@ BeforeAll {
     $Expected = 'container: real: 100% JPEG (quality ≈ 90); generated: 100% PNG'
 
     $FingerprintFile = Join-Path $TestDrive 'harmonised.dif.safetensors'
-    $Fitted = New-DifFingerprint -RealPath $JpegReal -FakePath $PngFake -CropSize $Crop -Epochs 2 -BatchSize 8 -Harmonise 'jpeg:90' `
+    $Fitted = New-DifFingerprint -RealPath $JpegReal -FakePath $PngFake -CropSize $Crop -Epochs 2 -MinSteps 0 -BatchSize 8 -Harmonise 'jpeg:90' `
         -OutFile $FingerprintFile -WarningVariable FitWarnings -WarningAction SilentlyContinue
 
     # The safetensors header's metadata, read as JSON (8-byte little-endian length, then the header).
@@ -43,7 +43,7 @@ Describe 'New-DifFingerprint format check and -Harmonise' {
     }
 
     It 'refuses a -Harmonise that is not jpeg:Q before doing any work' {
-        { New-DifFingerprint -RealPath $JpegReal -FakePath $PngFake -CropSize $Crop -Epochs 1 -Harmonise 'png' -ErrorAction Stop } |
+        { New-DifFingerprint -RealPath $JpegReal -FakePath $PngFake -CropSize $Crop -Epochs 1 -MinSteps 0 -Harmonise 'png' -ErrorAction Stop } |
             Should -Throw -ErrorId 'ParameterArgumentValidationError,Dif.PowerShell.Commands.NewDifFingerprintCommand'
     }
 }

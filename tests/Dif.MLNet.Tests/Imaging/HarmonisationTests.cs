@@ -141,7 +141,7 @@ public sealed class HarmonisationTests(ITestOutputHelper output) : IDisposable
         ResidualExtractingEstimator Extract(ImageLoadOptions image) => ml.Transforms.ExtractDifResidual(new ResidualExtractorOptions { InputColumnName = "Path", Image = image, Denoiser = d });
         var trainer = ml.BinaryClassification.Trainers.DifFingerprint(new DifFingerprintTrainerOptions
         {
-            Fit = new FingerprintFitOptions { Epochs = 2, BatchSize = 4, Device = "cpu", CalibrationFraction = 0 },
+            Fit = new FingerprintFitOptions { Epochs = 2, MinSteps = 0, BatchSize = 4, Device = "cpu", CalibrationFraction = 0 },
         });
         var model = Extract(Small(Q90)).Append(trainer).Fit(data);
         var fingerprint = model.LastTransformer.Fingerprint;
