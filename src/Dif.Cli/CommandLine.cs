@@ -14,10 +14,10 @@ internal static class CommandLine
         Usage: dif <command> [options]
 
         Commands:
-          demo             [--out out/demo] [--train 32] [--test 32] [--epochs 100] [--size 256] [--generator tconv]
+          demo             [--out out/demo] [--train 32] [--test 32] [--epochs 100] [--min-steps 400] [--size 256] [--generator tconv]
                            The main job on the bundled data: fit a fingerprint of the transposed-conv
                            generator, compare it with residual averaging on held-out images, write it.
-          fit              --real DIR|FILE... --fake DIR|FILE... --out FILE [--epochs 100] [--size 256]
+          fit              --real DIR|FILE... --fake DIR|FILE... --out FILE [--epochs 100] [--min-steps 400] [--size 256]
                            [--batch 64] [--seed 1] [--name NAME] [--calibration 0.2] [--boost]
                            [--checkpoint FILE [--checkpoint-every 10] [--resume]] [--denoiser FILE] [--device auto]
                            [--memory-limit-mb N (default: a quarter of memory; larger sets spill to disk)] [--spill DIR]
@@ -55,7 +55,7 @@ internal static class CommandLine
                            Fit the detectors on a set's train split and report on its test split
                            (residuals are cached in DATA/.residual-cache unless --cache none).
           lineage          [--data out/eval] [--condition png] [--generators tconv,bilinear,...] [--train 128]
-                           [--test 128] [--epochs 100] [--out out/lineage] [--detects-at 0.8] [--misses-below 0.65]
+                           [--test 128] [--epochs 100] [--min-steps 400] [--out out/lineage] [--detects-at 0.8] [--misses-below 0.65]
                            [--refit] [--cache DIR|none]
                            One fingerprint per generator, then cross-detection, fingerprint correlation,
                            lineage verdicts, attribution, heatmaps (fingerprints are reused unless --refit).

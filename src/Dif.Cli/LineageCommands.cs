@@ -19,7 +19,12 @@ internal static class LineageCommands
         int train = a.Int("train", 128), test = a.Int("test", 128);
         var options = new ImageLoadOptions { CropSize = a.Int("size", 256) };
         var output = a.String("out", "out/lineage")!;
-        var fit = new FingerprintFitOptions { Epochs = a.Int("epochs", 100), Seed = a.Int("seed", 1) };
+        var fit = new FingerprintFitOptions
+        {
+            Epochs = a.Int("epochs", FingerprintFitOptions.DefaultEpochs),
+            MinSteps = a.Int("min-steps", FingerprintFitOptions.DefaultMinSteps),
+            Seed = a.Int("seed", 1),
+        };
         var thresholds = new LineageOptions { DetectsAt = a.Double("detects-at", 0.8), MissesBelow = a.Double("misses-below", 0.65) };
         bool refit = a.Flag("refit");
         var cache = a.String("cache", Path.Combine(data, ".residual-cache"));
@@ -55,7 +60,7 @@ internal static class LineageCommands
             else
             {
                 var fake = Load(EvaluationDataset.FakeFolder(data, condition, "train", g), train);
-                Say($"fitting the fingerprint of {g} ({fit.Epochs} epochs) ...");
+                Say($"fitting the fingerprint of {g} ({fit.EpochsFor(trainReal.Count + fake.Count)} epochs at most, at least {fit.MinSteps} steps) ...");
                 var f = new FingerprintFitter(fit).Fit(trainReal, fake, options.CropSize, denoiser.Identity, cancellationToken: ct).WithName(g);
                 f.Save(file);
                 fingerprints.Add(f);
