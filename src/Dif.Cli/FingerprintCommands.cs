@@ -166,7 +166,7 @@ internal static class FingerprintCommands
         return failures == files.Count ? 1 : 0;
     }
 
-    private static SyncProgress<FingerprintFitProgress> EpochPrinter(int epochs, Action<string> say)
+    internal static SyncProgress<FingerprintFitProgress> EpochPrinter(int epochs, Action<string> say)
     {
         int every = Math.Max(1, epochs / 10);
         return new SyncProgress<FingerprintFitProgress>(p =>
