@@ -194,6 +194,9 @@ public sealed record CrossValidationReport(int Folds, int Seed, int Real, int Fa
     private static object Json(Confusion c) => new { tp = c.TruePositives, fn = c.FalseNegatives, tn = c.TrueNegatives, fp = c.FalsePositives };
 }
 
+/// <summary>A class has fewer (usable) images than a cross-validation has folds: some fold could not test it.</summary>
+public sealed class DifTooFewImagesException(string message) : DifException(message);
+
 /// <summary>Stratified K-fold cross-validation of detectors on a user's own labelled images: residuals are
 /// extracted once per image, each class is split into K near-equal folds after a seeded shuffle
 /// (<see cref="StratifiedFolds"/>), and for each fold every detector is fitted on the other K−1 folds and scores the
@@ -220,7 +223,8 @@ public static class CrossValidation
     /// <param name="progress">Residual extraction, then each fold and detector.</param>
     /// <param name="skipped">Called for each file that cannot be used.</param>
     /// <param name="cancellationToken">Checked between images, folds and epochs.</param>
-    /// <exception cref="DifException">Fewer than 2 folds, a class with fewer usable images than folds, or a file given as both real and generated.</exception>
+    /// <exception cref="DifException">Fewer than 2 folds, or a file given as both real and generated.</exception>
+    /// <exception cref="DifTooFewImagesException">A class with fewer images (found, then usable) than folds.</exception>
     public static CrossValidationReport Run(Denoiser denoiser, IEnumerable<string> real, IEnumerable<string> fake, CrossValidationOptions? options = null,
                                             IReadOnlyList<Func<IResidualDetector>>? detectors = null, IProgress<CrossValidationProgress>? progress = null,
                                             Action<DifImageException>? skipped = null, CancellationToken cancellationToken = default)
@@ -264,7 +268,8 @@ public static class CrossValidation
     /// <see cref="CrossValidationOptions.FitOptions"/>). Their names must differ.</param>
     /// <param name="progress">Reported before each detector is fitted on a fold.</param>
     /// <param name="cancellationToken">Checked between folds and detectors, and passed to each fit.</param>
-    /// <exception cref="DifException">Fewer than 2 folds, or a class with fewer images than folds.</exception>
+    /// <exception cref="DifException">Fewer than 2 folds.</exception>
+    /// <exception cref="DifTooFewImagesException">A class with fewer images than folds.</exception>
     public static CrossValidationReport Run(IReadOnlyList<FileResidual> real, IReadOnlyList<FileResidual> fake, CrossValidationOptions? options = null,
                                             IReadOnlyList<Func<IResidualDetector>>? detectors = null, IProgress<CrossValidationProgress>? progress = null,
                                             CancellationToken cancellationToken = default)
@@ -324,7 +329,7 @@ public static class CrossValidation
         if (shortOf.Count == 0) return;
         int most = Math.Min(real, fake);
         var advice = most >= 2 ? FormattableString.Invariant($"Add images, or use at most {most} folds.") : "Add images.";
-        throw new DifException(FormattableString.Invariant(
+        throw new DifTooFewImagesException(FormattableString.Invariant(
             $"Too few images for {folds}-fold cross-validation: {string.Join(" and ", shortOf)} image(s) {how}, but every fold must test at least one image of each class, so each class needs at least {folds}. {advice}"));
     }
 

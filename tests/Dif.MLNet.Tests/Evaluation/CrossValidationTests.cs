@@ -150,7 +150,7 @@ public sealed class CrossValidationTests(CrossValidationSet set) : IClassFixture
     {
         var fewFakes = Directory.CreateDirectory(scratch.PathOf("few")).FullName;
         foreach (var f in set.Fake.Take(2)) File.Copy(f.Path, Path.Combine(fewFakes, Path.GetFileName(f.Path)));
-        var e = Assert.Throws<DifException>(() => CrossValidation.Run(set.Denoiser, [set.RealFolder], [fewFakes],
+        DifException e = Assert.Throws<DifTooFewImagesException>(() => CrossValidation.Run(set.Denoiser, [set.RealFolder], [fewFakes],
             new CrossValidationOptions { Folds = 3, ImageOptions = CrossValidationSet.Options }));
         Assert.Contains("2 generated image(s) found", e.Message);
         Assert.Contains("3-fold", e.Message);
@@ -159,12 +159,12 @@ public sealed class CrossValidationTests(CrossValidationSet set) : IClassFixture
         // A bad file does not count: 3 files, 2 usable images, for 3 folds.
         File.WriteAllText(Path.Combine(fewFakes, "notes.txt"), "not an image");
         var skipped = new List<DifImageException>();
-        e = Assert.Throws<DifException>(() => CrossValidation.Run(set.Denoiser, [set.RealFolder], [fewFakes],
+        e = Assert.Throws<DifTooFewImagesException>(() => CrossValidation.Run(set.Denoiser, [set.RealFolder], [fewFakes],
             new CrossValidationOptions { Folds = 3, ImageOptions = CrossValidationSet.Options }, skipped: skipped.Add));
         Assert.Contains("2 generated image(s) usable", e.Message);
         Assert.EndsWith("notes.txt", Assert.Single(skipped).FilePath);
 
-        e = Assert.Throws<DifException>(() => CrossValidation.Run(set.Real.Take(2).ToList(), set.Fake, new CrossValidationOptions { Folds = 3 }));
+        e = Assert.Throws<DifTooFewImagesException>(() => CrossValidation.Run(set.Real.Take(2).ToList(), set.Fake, new CrossValidationOptions { Folds = 3 }));
         Assert.Contains("2 real image(s)", e.Message);
         Assert.Contains("use at most 2 folds", e.Message);
 
