@@ -54,6 +54,12 @@ internal static class CommandLine
                            [--seeds 1[,2,...]] [--harmonise jpeg:Q] [--out out/report] [--cache DIR|none]
                            Fit the detectors on a set's train split and report on its test split
                            (residuals are cached in DATA/.residual-cache unless --cache none).
+                           --real DIR|FILE... --fake DIR|FILE... --folds K (default 5) [--seed 1] [--epochs N] [--batch N] [--min-steps N]
+                           [--size 256] [--harmonise jpeg:Q] [--denoiser FILE] [--out out/report] [--cache DIR|none (default OUT/.residual-cache)]
+                           Or cross-validate both detectors on your own images (folders are read recursively, bad
+                           images skipped): each class in K seeded folds, every image tested once by detectors fitted
+                           on the other folds; writes OUT/crossval.md and OUT/crossval.json. --seed picks the folds;
+                           --epochs and --batch default to the fitter's own defaults.
           lineage          [--data out/eval] [--condition png] [--generators tconv,bilinear,...] [--train 128]
                            [--test 128] [--epochs 100] [--min-steps 400] [--out out/lineage] [--detects-at 0.8] [--misses-below 0.65]
                            [--refit] [--cache DIR|none]
@@ -342,6 +348,8 @@ internal static class CommandLine
 
     private static int Evaluate(Arguments a, CancellationToken ct)
     {
+        // --real/--fake (or --folds): cross-validation on the user's own images instead of an evaluation set.
+        if (a.All("real").Count > 0 || a.All("fake").Count > 0 || a.String("folds") is not null) return CrossValidationCommand.Run(a, ct);
         var data = a.String("data", "out/eval")!;
         var condition = a.String("condition", "png")!;
         var generators = a.String("generator", "tconv")!.Split(',', StringSplitOptions.RemoveEmptyEntries);

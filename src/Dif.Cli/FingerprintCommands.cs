@@ -178,7 +178,7 @@ internal static class FingerprintCommands
         return failures == files.Count ? 1 : 0;
     }
 
-    private static SyncProgress<FingerprintFitProgress> EpochPrinter(Action<string> say)
+    internal static SyncProgress<FingerprintFitProgress> EpochPrinter(Action<string> say)
     {
         // p.Epochs is the epochs the fit runs (more than asked when the step budget needs them).
         return new SyncProgress<FingerprintFitProgress>(p =>

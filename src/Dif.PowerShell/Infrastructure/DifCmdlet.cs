@@ -37,9 +37,10 @@ public abstract class DifCmdlet : PSCmdlet, IDisposable
     /// <summary>Resolves the paths a cmdlet was given to existing files. <paramref name="literal"/> paths
     /// are taken as written (pipeline input from Get-ChildItem binds here through PSPath); others expand
     /// wildcards through the provider. A folder yields the images directly in it
-    /// (<see cref="ImageFiles.In"/>) when <paramref name="expandFolders"/> is set. Paths that name
+    /// (<see cref="ImageFiles.In"/>) when <paramref name="expandFolders"/> is set, and the images in it and below it
+    /// (<see cref="ImageFiles.Under"/>) when <paramref name="recurseFolders"/> is set too. Paths that name
     /// nothing, or lie outside the file system, get a non-terminating error and are skipped.</summary>
-    protected IEnumerable<string> ResolveInputFiles(IEnumerable<string>? paths, bool literal, bool expandFolders = true)
+    protected IEnumerable<string> ResolveInputFiles(IEnumerable<string>? paths, bool literal, bool expandFolders = true, bool recurseFolders = false)
     {
         foreach (var given in paths ?? [])
         {
@@ -88,8 +89,8 @@ public abstract class DifCmdlet : PSCmdlet, IDisposable
                 if (Directory.Exists(path))
                 {
                     if (!expandFolders) continue;
-                    WriteVerbose($"{path}: a folder; reading the images in it.");
-                    foreach (var file in ImageFiles.In(path)) yield return file;
+                    WriteVerbose(recurseFolders ? $"{path}: a folder; reading the images in it and below it." : $"{path}: a folder; reading the images in it.");
+                    foreach (var file in recurseFolders ? ImageFiles.Under(path) : ImageFiles.In(path)) yield return file;
                 }
                 else yield return path;
             }

@@ -27,7 +27,7 @@ public static class ErrorIds
     public const string DenoiserUnreadable = "DifDenoiserUnreadable";
     /// <summary>The requested -Device is not valid or not available (for example cuda on a CPU build). DeviceError; terminating.</summary>
     public const string DeviceUnavailable = "DifDeviceUnavailable";
-    /// <summary>Fitting found no usable image of one class. InvalidData; terminating.</summary>
+    /// <summary>Fitting found no usable image of one class, or a cross-validation (Measure-DifDetector -Folds) fewer usable images of a class than folds. InvalidData; terminating.</summary>
     public const string NotEnoughImages = "DifNotEnoughImages";
     /// <summary>A fingerprint was fitted with another denoiser than the one offered (use -ForceDenoiser to score anyway). InvalidOperation; terminating.</summary>
     public const string DenoiserMismatch = "DifDenoiserMismatch";
