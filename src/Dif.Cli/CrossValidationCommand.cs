@@ -52,7 +52,7 @@ internal static class CrossValidationCommand
             {
                 counted = true;
                 if (skipped > 0) Say($"{skipped} of {total} images could not be used (listed above); cross-validating on the other {total - skipped}.");
-                Say($"{options.Folds}-fold cross-validation (seed {options.Seed}), fingerprint fit: {fit.Epochs} epochs of batch {fit.BatchSize} ...");
+                Say($"{options.Folds}-fold cross-validation (seed {options.Seed}), fingerprint fit: at least {fit.Epochs} epochs and {fit.MinSteps} steps of batch {fit.BatchSize} ...");
             }
             Say(p.ToString());
         });

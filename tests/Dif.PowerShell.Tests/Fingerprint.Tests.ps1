@@ -47,6 +47,11 @@ Describe 'New-DifFingerprint' {
             Should -Throw -ErrorId 'DifOutputExists,Dif.PowerShell.Commands.NewDifFingerprintCommand'
     }
 
+    It 'runs at least -MinSteps steps when -Epochs would give fewer (a small set is one batch per epoch)' {
+        $fp = New-DifFingerprint -RealPath $TrainReal -FakePath $TrainFake -CropSize $Crop -Epochs 1 -MinSteps 6
+        $fp.Epochs | Should -Be 6
+    }
+
     It 'refuses a class with no usable image' {
         $empty = Join-Path $TestDrive 'no-images'
         $null = New-Item -ItemType Directory $empty

@@ -226,7 +226,7 @@ public sealed class MeasureDifDetectorCommand : DifCmdlet
         });
         try
         {
-            WriteVerbose($"Cross-validating over {Folds} folds (seed {Seed}): {real.Count} real and {fake.Count} generated files; fingerprint fit {fit.Epochs} epochs of batch {fit.BatchSize}.");
+            WriteVerbose($"Cross-validating over {Folds} folds (seed {Seed}): {real.Count} real and {fake.Count} generated files; fingerprint fit at least {fit.Epochs} epochs and {fit.MinSteps} steps of batch {fit.BatchSize}.");
             var report = CrossValidation.Run(denoiser, real, fake, options, CrossValidation.Detectors(fit, epochs), progress,
                 e => WriteError(DifErrors.FromDif(e, e.FilePath)), Stopping);
             EndEpochBar();

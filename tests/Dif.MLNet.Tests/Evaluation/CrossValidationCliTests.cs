@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -11,20 +10,7 @@ public sealed class CrossValidationCliTests : IDisposable
     private readonly TestFiles files = new();
     public void Dispose() => files.Dispose();
 
-    private static string DifDll => Path.Combine(RepoPaths.Root, "src", "Dif.Cli", "bin", "Release", "net10.0", "dif.dll");
-
-    private static (int ExitCode, string Output, string Errors) Dif(params string[] args)
-    {
-        Assert.True(File.Exists(DifDll), $"{DifDll} is not built (dotnet build Dif.sln -c Release).");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(DifDll);
-        foreach (var a in args) info.ArgumentList.Add(a);
-        using var p = Process.Start(info)!;
-        var output = p.StandardOutput.ReadToEndAsync();
-        var errors = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        return (p.ExitCode, output.Result, errors.Result);
-    }
+    private static DifCli.Run Dif(params string[] args) => DifCli.Invoke(args);
 
     [Fact]
     public void Evaluate_with_real_and_fake_folders_cross_validates_and_writes_crossval_json_with_the_right_counts()

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Dif.Fingerprinting;
 using Dif.Imaging;
 using Dif.Persistence;
@@ -22,7 +21,7 @@ public sealed class HarmonisedCliFit : IDisposable
     public string Real { get; }
     public string Fake { get; }
     public string FingerprintPath { get; }
-    public FormatBiasCliTests.Run Fit { get; }
+    public DifCli.Run Fit { get; }
 
     public void Dispose() => Files.Dispose();
 }
@@ -30,22 +29,7 @@ public sealed class HarmonisedCliFit : IDisposable
 /// <summary>The format check and harmonisation where they show in the CLI: the real `dif` as a child process.</summary>
 public sealed class FormatBiasCliTests(HarmonisedCliFit fit) : IClassFixture<HarmonisedCliFit>
 {
-    public sealed record Run(int ExitCode, string Output, string Errors);
-
-    private static string DifDll => Path.Combine(RepoPaths.Root, "src", "Dif.Cli", "bin", "Release", "net10.0", "dif.dll");
-
-    internal static Run Dif(params string[] args)
-    {
-        Assert.True(File.Exists(DifDll), $"{DifDll} is not built (dotnet build Dif.sln -c Release).");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(DifDll);
-        foreach (var a in args) info.ArgumentList.Add(a);
-        using var p = Process.Start(info)!;
-        var output = p.StandardOutput.ReadToEndAsync();
-        var errors = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        return new Run(p.ExitCode, output.Result, errors.Result);
-    }
+    internal static DifCli.Run Dif(params string[] args) => DifCli.Invoke(args);
 
     private const string Expected = "container: real: 100% JPEG (quality ≈ 90); generated: 100% PNG";
 

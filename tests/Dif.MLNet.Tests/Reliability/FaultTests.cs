@@ -14,31 +14,10 @@ public sealed class FaultTests : IDisposable
     private readonly TestFiles files = new();
     public void Dispose() => files.Dispose();
 
-    private static string DifDll => Path.Combine(RepoPaths.Root, "src", "Dif.Cli", "bin", "Release", "net10.0", "dif.dll");
-
-    private sealed record Run(int ExitCode, string Output, string Errors);
-
-    private static Process Start(string fileName, IEnumerable<string> args)
-    {
-        var info = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        return Process.Start(info)!;
-    }
-
-    private static Run Wait(Process p)
-    {
-        var output = p.StandardOutput.ReadToEndAsync();
-        var errors = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        return new Run(p.ExitCode, output.Result, errors.Result);
-    }
-
-    private static Run Dif(params string[] args)
-    {
-        Assert.True(File.Exists(DifDll), $"{DifDll} is not built (dotnet build Dif.sln -c Release).");
-        using var p = Start("dotnet", [DifDll, .. args]);
-        return Wait(p);
-    }
+    private static string DifDll => DifCli.Dll;
+    private static Process Start(string fileName, IEnumerable<string> args) => DifCli.Start(fileName, args);
+    private static DifCli.Run Wait(Process p) => DifCli.Wait(p);
+    private static DifCli.Run Dif(params string[] args) => DifCli.Invoke(args);
 
     /// <summary>Six real pictures and six with a strong periodic trace, 40×40.</summary>
     private (string Real, string Fake) TrainingFolders()
