@@ -105,7 +105,7 @@ public sealed class FingerprintFitterTests
         var (real, fake) = Residuals(12, seed: 5);
         FingerprintFitOptions Options(string run) => new()
         {
-            Epochs = 5, BatchSize = 8, Device = "cpu", Margin = 0.2, CheckpointEvery = 2, Resume = true,
+            Epochs = 5, MinSteps = 0, BatchSize = 8, Device = "cpu", Margin = 0.2, CheckpointEvery = 2, Resume = true,
             CheckpointPath = Path.Combine(dir.Root, $"{run}.ckpt.safetensors"),
         };
         var uninterrupted = new FingerprintFitter(Options("whole")).Fit(real, fake, Size);
