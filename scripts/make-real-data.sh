@@ -3,7 +3,7 @@
 # are measured on (README, "Real photos and real generators"). Data-making only: the library, CLI and
 # module never need anything this fetches.
 #
-#   bash scripts/make-real-data.sh            # about 45 minutes on 2 cores, most of it esrgan-thick
+#   bash scripts/make-real-data.sh            # estimated 45 minutes on 2 idle cores, most of it esrgan-thick x2/x3
 #
 # 1. Downloads the wallpaper packages that hold the photographs listed in data/corpus/photos.tsv
 #    (apt-get download: nothing is installed) and unpacks them with dpkg-deb -x into out/corpus-src/.
