@@ -340,7 +340,7 @@ public static class CrossValidation
     {
         var image = options.ImageOptions;
         int length = 3 * image.CropSize * image.CropSize;
-        string? cacheFile = options.CacheFolder is null ? null : Path.Combine(options.CacheFolder, CacheKey(denoiser, files, image) + ".crossval-residuals.safetensors");
+        string? cacheFile = options.CacheFolder is null ? null : Path.Combine(options.CacheFolder, EvaluationHarness.CacheKey(denoiser, files, image, "crossval") + ".crossval-residuals.safetensors");
         if (cacheFile is not null && File.Exists(cacheFile) && ReadCache(cacheFile, files, length) is { } cached)
         {
             foreach (var (path, reason) in cached.Skipped) skipped(new DifImageException(path, reason));
@@ -388,19 +388,6 @@ public static class CrossValidation
         }
     }
 
-    private static string CacheKey(Denoiser denoiser, IReadOnlyList<string> files, ImageLoadOptions options)
-    {
-        var text = new StringBuilder(string.Create(CultureInfo.InvariantCulture,
-            $"crossval|{denoiser.Identity}|{options.CropSize}|{options.AllowPadding}|{options.MaxPixels}|{options.MaxFileBytes}"));
-        if (options.Harmonise is { } h) text.Append(CultureInfo.InvariantCulture, $"|harmonise {h}");   // other residuals entirely
-        foreach (var f in files)
-        {
-            var info = new FileInfo(f);
-            if (info.Exists) text.Append(CultureInfo.InvariantCulture, $"|{info.FullName}|{info.Length}|{info.LastWriteTimeUtc.Ticks}");
-            else text.Append(CultureInfo.InvariantCulture, $"|{info.FullName}|missing");
-        }
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..24];
-    }
 
     private sealed class Callback<T>(Action<T> report) : IProgress<T>
     {

@@ -105,15 +105,20 @@ public static class EvaluationHarness
         return result;
     }
 
-    private static string CacheKey(Denoiser denoiser, IReadOnlyList<string> files, ImageLoadOptions options)
+    /// <summary>The name of a residual cache file: a hash of the denoiser, the crop options, the harmonisation and
+    /// every file's path, size and time (a missing file is named as missing). <paramref name="kind"/> keeps caches of
+    /// different layouts apart (null: the harness's own).</summary>
+    internal static string CacheKey(Denoiser denoiser, IReadOnlyList<string> files, ImageLoadOptions options, string? kind = null)
     {
-        var text = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"{denoiser.Identity}|{options.CropSize}|{options.AllowPadding}"));
+        var text = new StringBuilder(kind is null ? "" : kind + "|");
+        text.Append(CultureInfo.InvariantCulture, $"{denoiser.Identity}|{options.CropSize}|{options.AllowPadding}");
         // Only when set, so caches written before harmonisation existed still match their unharmonised residuals.
         if (options.Harmonise is { } h) text.Append("|harmonise=").Append(h);
         foreach (var f in files)
         {
             var info = new FileInfo(f);
-            text.Append(CultureInfo.InvariantCulture, $"|{info.FullName}|{info.Length}|{info.LastWriteTimeUtc.Ticks}");
+            if (info.Exists) text.Append(CultureInfo.InvariantCulture, $"|{info.FullName}|{info.Length}|{info.LastWriteTimeUtc.Ticks}");
+            else text.Append(CultureInfo.InvariantCulture, $"|{info.FullName}|missing");
         }
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..24];
     }
