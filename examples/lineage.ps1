@@ -3,7 +3,8 @@
 # which of them made each image? Data made from the bundled photos by the project's generators (the
 # transposed-conv parent, its child fine-tuned with the decoder frozen, an unrelated twin, a bilinear model).
 # Run from the repository after ./run.sh or scripts/setup.sh:   dotnet pwsh examples/lineage.ps1
-# About 2 minutes on 2 idle CPU cores at these small defaults (measured: 1 min 46 s). They show every surface but
+# About 2 minutes on 2 idle CPU cores at these small defaults (measured: 1 min 46 s, when each fit ran 180 steps; fits now
+# run at least 400, the step budget, so expect them to take about twice as long; not re-timed). They show every surface but
 # give noisy verdicts; -Crop 256 -Train 64 -Test 64 -Epochs 100 -BatchSize 32 took 20 minutes. The README's lineage
 # study uses 128 images per class at 256 px (dif lineage).
 # On Linux, fits run faster with one malloc arena: GLIBC_TUNABLES=glibc.malloc.arena_max=1 dotnet pwsh ... (README, "PowerShell").

@@ -1,7 +1,8 @@
 #!/usr/bin/env pwsh
 # From nothing to a verdict table with the Dif PowerShell module, on data made from the bundled photos.
 # Run from the repository after ./run.sh or scripts/setup.sh:   dotnet pwsh examples/verdicts.ps1
-# About 5 minutes on 2 CPU cores at the default sizes (measured: 5 min 28 s); -Crop 128 -Train 24 is quicker.
+# About 5 minutes on 2 CPU cores at the default sizes (measured: 5 min 28 s, when this fit ran 300 steps; it now runs at
+# least 400, the step budget, so expect the fit to take a third longer; not re-timed). -Crop 128 -Train 24 is quicker.
 # On Linux, fits run faster with one malloc arena: GLIBC_TUNABLES=glibc.malloc.arena_max=1 dotnet pwsh ... (README, "PowerShell").
 param(
     [int] $Crop = 256,
