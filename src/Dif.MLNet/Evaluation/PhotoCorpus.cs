@@ -11,7 +11,7 @@ using SixLabors.ImageSharp.Processing;
 
 namespace Dif.Evaluation;
 
-/// <summary>Options of <see cref="PhotoCorpus.Build"/>.</summary>
+/// <summary>Options of <see cref="PhotoCorpus.Build(string, string, string, PhotoCorpusOptions?, IProgress{string}?, CancellationToken)"/>.</summary>
 public sealed class PhotoCorpusOptions
 {
     /// <summary>Side of every crop (the detector's crop size S).</summary>
@@ -40,7 +40,7 @@ public sealed class PhotoCorpusOptions
     }
 }
 
-/// <summary>What <see cref="PhotoCorpus.Build"/> wrote.</summary>
+/// <summary>What <see cref="PhotoCorpus.Build(string, string, string, PhotoCorpusOptions?, IProgress{string}?, CancellationToken)"/> wrote.</summary>
 /// <param name="Photos">Photos used.</param>
 /// <param name="Crops">Crops written, all roles together.</param>
 /// <param name="DenoiserTrain">Crops for training a denoiser.</param>

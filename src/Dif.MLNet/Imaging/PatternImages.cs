@@ -35,7 +35,7 @@ public static class PatternImages
         Write(fingerprint.Pattern, fingerprint.Size, patternPath, spectrumPath, scaling);
     }
 
-    /// <summary>The mean of residuals (3×S×S each) written as <see cref="Write"/> does: where a generator's
+    /// <summary>The mean of residuals (3×S×S each) written as <see cref="Write(float[], int, string?, string?, Scaling)"/> does: where a generator's
     /// traces show without any fitting (the residual-averaging fingerprint of Marra et al.).</summary>
     public static float[] WriteMeanResidual(IEnumerable<float[]> residuals, int size, string? patternPath, string? spectrumPath, Scaling scaling = Scaling.MinMax)
     {

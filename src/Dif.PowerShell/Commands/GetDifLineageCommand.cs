@@ -104,7 +104,7 @@ public sealed class GetDifLineageCommand : DifCmdlet
                 sets.Add(new ModelTestSet(f.Name!, real, ExtractResiduals([folder], denoiser, options, progress)));
             }
             progress.Complete();
-            var report = LineageReport.Analyse(fingerprints, sets, thresholds, attribution: OutDirectory is not null, cancellationToken: Stopping);
+            var report = LineageReport.Analyse(fingerprints, sets, thresholds, attribution: OutDirectory is not null, cancellationToken: Cancellation);
             if (OutDirectory is not null)
             {
                 var folder = ResolveOutputPath(OutDirectory);

@@ -178,7 +178,7 @@ public sealed class MeasureDifDetectorCommand : DifCmdlet
             progress.Complete();
             int n = Math.Min(train.Real.Count, train.Fake.Count);
             WriteVerbose($"Measuring on {test.Real.Count} real and {test.Fake.Count} generated test images{(given ? "" : $", fitting on {n} per class")}.");
-            var report = EvaluationHarness.Run("Measure-DifDetector", detectors, train, test, [n], Stopping);
+            var report = EvaluationHarness.Run("Measure-DifDetector", detectors, train, test, [n], Cancellation);
             foreach (var r in report.Results) WriteObject(new DifMeasurement(r, test.Real.Count, test.Fake.Count));
         }
         catch (OperationCanceledException)
@@ -228,7 +228,7 @@ public sealed class MeasureDifDetectorCommand : DifCmdlet
         {
             WriteVerbose($"Cross-validating over {Folds} folds (seed {Seed}): {real.Count} real and {fake.Count} generated files; fingerprint fit at least {fit.Epochs} epochs and {fit.MinSteps} steps of batch {fit.BatchSize}.");
             var report = CrossValidation.Run(denoiser, real, fake, options, CrossValidation.Detectors(fit, epochs), progress,
-                e => WriteError(DifErrors.FromDif(e, e.FilePath)), Stopping);
+                e => WriteError(DifErrors.FromDif(e, e.FilePath)), Cancellation);
             EndEpochBar();
             WriteProgress(new ProgressRecord(1, activity, "done") { RecordType = ProgressRecordType.Completed });
             foreach (var r in report.Results) WriteObject(new DifCrossValidation(r, report));

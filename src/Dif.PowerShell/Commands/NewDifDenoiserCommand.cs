@@ -83,7 +83,7 @@ public sealed class NewDifDenoiserCommand : DifCmdlet
             {
                 progress.Finished();
                 progress.Starting(FormattableString.Invariant($"step {p.Step}/{p.TotalSteps}, loss {p.Loss:G4}"));
-            }), Stopping);
+            }), Cancellation);
             progress.Complete();
             denoiser.Save(outFile);
             File.Delete(checkpoint);

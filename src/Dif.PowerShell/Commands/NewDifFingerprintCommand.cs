@@ -162,7 +162,7 @@ public sealed class NewDifFingerprintCommand : DifCmdlet
             var realFiles = ResolveInputFiles(RealPath, literal: false).ToList();
             var fakeFiles = ResolveInputFiles(FakePath, literal: false).ToList();
             // Headers only, before the long work: a class stored unlike the other may be what the fingerprint learns.
-            var format = TrainingSetFormat.Compare(realFiles, fakeFiles, Stopping);
+            var format = TrainingSetFormat.Compare(realFiles, fakeFiles, Cancellation);
             foreach (var warning in format.Warnings) WriteWarning(warning);
             if (format.Advice(options.Harmonise) is { } advice) WriteWarning(advice);
             WriteVerbose($"Residuals at {CropSize}×{CropSize}{(options.Harmonise is { } h ? $", every image harmonised as {h}" : "")}.");
@@ -188,7 +188,7 @@ public sealed class NewDifFingerprintCommand : DifCmdlet
                 var line = FormattableString.Invariant($"epoch {p.Epoch}/{p.Epochs}: loss {p.Loss:F3}, ρ real {p.RealCorrelation:F4}, ρ generated {p.FakeCorrelation:F4}");
                 epochs.Starting(line);
                 WriteVerbose(line);
-            }), Stopping);
+            }), Cancellation);
             epochs.Complete();
             var name = Name ?? (outFile is null ? null : Lineage.FingerprintLibrary.ModelName(outFile));
             var result = new DifFingerprint(fingerprint.WithName(name).WithHarmonisation(options.Harmonise).WithFormatWarnings(format.Warnings), null);

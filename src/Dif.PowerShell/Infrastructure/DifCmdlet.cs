@@ -16,7 +16,7 @@ public abstract class DifCmdlet : PSCmdlet, IDisposable
 
     /// <summary>Cancelled when the user presses Ctrl+C or the pipeline is stopped; pass it to library
     /// calls that take one, and call <see cref="ThrowIfStopping"/> between work items.</summary>
-    protected CancellationToken Stopping => stopping.Token;
+    protected CancellationToken Cancellation => stopping.Token;
 
     /// <inheritdoc />
     protected override void StopProcessing() => stopping.Cancel();
@@ -127,7 +127,7 @@ public abstract class DifCmdlet : PSCmdlet, IDisposable
     private protected List<float[]> ExtractResidualsOf(IReadOnlyList<string> files, Denoiser denoiser, ImageLoadOptions options, ProgressReporter progress)
         => ResidualExtraction.FromFiles(denoiser, files, options,
                 e => WriteError(DifErrors.FromDif(e, e.FilePath)),
-                new CallbackProgress<int>(_ => { progress.Finished(); progress.Starting($"{progress.Done} images"); }), Stopping)
+                new CallbackProgress<int>(_ => { progress.Finished(); progress.Starting($"{progress.Done} images"); }), Cancellation)
             .Select(r => r.Residual).ToList();
 
     /// <summary>A file-system path for an output the cmdlet will create (need not exist yet).</summary>

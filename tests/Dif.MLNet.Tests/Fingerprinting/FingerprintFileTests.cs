@@ -102,7 +102,7 @@ public sealed class FingerprintFileTests
         Sample().WithHarmonisation(Harmonisation.Jpeg(90)).WithFormatWarnings([warning]).WithName("renamed").Save(path);
         var (tensors, meta) = SafeTensors.Read(path);
         Assert.Equal("jpeg:90", meta["harmonise"]);
-        Assert.Equal([warning], System.Text.Json.JsonSerializer.Deserialize<string[]>(meta["format_warnings"]));
+        Assert.Equal([warning], System.Text.Json.JsonSerializer.Deserialize<string[]>(meta["format_warnings"])!);
         var loaded = Fingerprint.Load(path);
         Assert.Equal((Harmonisation.Jpeg(90), "renamed"), (loaded.Harmonisation, loaded.Name));
         Assert.Equal([warning], loaded.FormatWarnings);

@@ -41,7 +41,7 @@ public sealed class FormatBiasCliTests(HarmonisedCliFit fit) : IClassFixture<Har
         Assert.DoesNotContain("warning:", fit.Fit.Output);
         var (_, meta) = SafeTensors.Read(fit.FingerprintPath);
         Assert.Equal("jpeg:90", meta["harmonise"]);
-        Assert.Equal([Expected], System.Text.Json.JsonSerializer.Deserialize<string[]>(meta["format_warnings"]));
+        Assert.Equal([Expected], System.Text.Json.JsonSerializer.Deserialize<string[]>(meta["format_warnings"])!);
         var fingerprint = Fingerprint.Load(fit.FingerprintPath);
         Assert.Equal((Harmonisation.Jpeg(90), 64), (fingerprint.Harmonisation, fingerprint.Size));
         Assert.Equal([Expected], fingerprint.FormatWarnings);

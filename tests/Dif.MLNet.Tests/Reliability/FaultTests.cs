@@ -172,6 +172,7 @@ public sealed class FaultTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public void Saving_into_a_read_only_folder_is_a_clear_error_and_keeps_the_previous_file()
     {
         var folder = Directory.CreateDirectory(files.PathOf("read-only")).FullName;

@@ -10,6 +10,8 @@ namespace Dif.Tests.Reliability;
 
 /// <summary>The matrix cases that need more than a file: an unreadable file, NaN/Inf in a residual, and a
 /// training set with no generated image.</summary>
+// Unreadable files are made with Unix file modes.
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class FaultyInputTests : IDisposable
 {
     private readonly TestFiles files = new();
