@@ -3,6 +3,7 @@ using TorchSharp;
 
 // Dif's benchmark. `bash bench/run.sh [--quick|--full]` is the documented way to run it (it also installs PyTorch
 // for the reference and builds Release); this program is what it runs.
+Dif.Devices.NativeSetup.ConfigureProcess();
 var a = new Args(args.Skip(1));
 torch.set_num_threads(a.Int("threads", Environment.ProcessorCount));
 return args.FirstOrDefault() switch

@@ -17,6 +17,9 @@ int epochs = args.Length > 4 ? int.Parse(args[4]) : 100;
 int batch = args.Length > 5 ? int.Parse(args[5]) : 16;
 
 using var denoiser = Denoiser.LoadDefault();
+
+// This program owns its process: opt in to Dif's native settings (allocator, libtorch logging) first.
+Dif.Devices.NativeSetup.ConfigureProcess();
 var options = new ImageLoadOptions { CropSize = crop };
 LabelledResiduals Load(string split, int n) => new(
     EvaluationHarness.Residuals(denoiser, Path.Combine(root, split, "real"), n, options),

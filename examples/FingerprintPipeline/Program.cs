@@ -6,6 +6,9 @@ using Dif.Fingerprinting;
 using Dif.MLNet;
 using Microsoft.ML;
 
+// This program owns its process: opt in to Dif's native settings (allocator, libtorch logging) first.
+Dif.Devices.NativeSetup.ConfigureProcess();
+
 var root = args.Length > 0 ? args[0] : Path.Combine("out", "demo", "data", "png");
 var generator = args.Length > 1 ? args[1] : "tconv";
 int epochs = args.Length > 2 ? int.Parse(args[2]) : 100;

@@ -9,6 +9,9 @@ using System.Diagnostics;
 using System.Globalization;
 using Dif.Fingerprinting;
 
+// This program owns its process: opt in to Dif's native settings (allocator, libtorch logging) first.
+Dif.Devices.NativeSetup.ConfigureProcess();
+
 var output = args.Length > 0 ? args[0] : Path.Combine("docs", "images", "gray-experiment");
 int size = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 64;
 int epochs = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 100;

@@ -4,6 +4,9 @@ using Dif.MLNet;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
+// This program owns its process: opt in to Dif's native settings (allocator, libtorch logging) first.
+Dif.Devices.NativeSetup.ConfigureProcess();
+
 var folder = args.Length > 0 ? args[0] : Path.Combine("data", "photos", "evaluation");
 var files = Directory.GetFiles(folder).Order().Select(p => new ImageFile { Path = p }).ToList();
 

@@ -1,10 +1,14 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Dif.Devices;
 
-/// <summary>Runs once when Dif.MLNet loads, before any libtorch call.</summary>
-internal static class NativeSetup
+/// <summary>Process-wide native settings that make Dif fast and quiet on CPU: glibc's allocator keeps DnCNN's
+/// large activations on the heap, and libtorch's NNPACK notices are silenced. Loading Dif.MLNet changes
+/// nothing by itself: a host opts in by calling <see cref="ConfigureProcess"/> once, before its first libtorch
+/// call. The dif CLI, the PowerShell module, the benchmark and the examples do; a web service or another
+/// library's host can leave its allocator alone and pay the page faults instead (measured in
+/// <c>Dif.Bench ab-dncnn</c>).</summary>
+public static class NativeSetup
 {
     /// <summary>glibc's largest allowed mmap threshold on 64-bit systems (DEFAULT_MMAP_THRESHOLD_MAX).</summary>
     private const int MmapThresholdMax = 32 << 20;
@@ -12,9 +16,17 @@ internal static class NativeSetup
     private const int PerThreadHeapSize = 64 << 20;
     private const int MallocTrimThreshold = -1, MallocTopPad = -2, MallocMmapThreshold = -3, MallocMmapMax = -4;
 
-    [ModuleInitializer]
-    internal static void Initialise()
+    private static int configured;
+
+    /// <summary>True once <see cref="ConfigureProcess"/> has run in this process.</summary>
+    public static bool IsConfigured => Volatile.Read(ref configured) == 1;
+
+    /// <summary>Applies the settings (idempotent; later calls do nothing). Call it before the first libtorch
+    /// call: glibc's allocator settings only help blocks allocated after them. DIF_MALLOC_TUNING=0 in the
+    /// environment leaves the allocator alone (for A/B measurement); a TORCH_CPP_LOG_LEVEL already set wins.</summary>
+    public static void ConfigureProcess()
     {
+        if (Interlocked.Exchange(ref configured, 1) == 1) return;
         QuietNnpack();
         KeepActivationsOnTheHeap();
     }

@@ -22,7 +22,16 @@ public sealed class ModuleLoader : IModuleAssemblyInitializer, IModuleAssemblyCl
     internal static string DependencyFolder => Context.Value.Folder;
 
     /// <inheritdoc />
-    public void OnImport() => AssemblyLoadContext.Default.Resolving += Resolve;
+    public void OnImport()
+    {
+        AssemblyLoadContext.Default.Resolving += Resolve;
+        ConfigureNative();
+    }
+
+    /// <summary>Importing the module is the user's opt-in to Dif's native settings in this pwsh process
+    /// (README, "PowerShell"). A method of its own, so that Dif.MLNet is only resolved once the bridge is up.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void ConfigureNative() => Dif.Devices.NativeSetup.ConfigureProcess();
 
     /// <inheritdoc />
     public void OnRemove(PSModuleInfo module)
