@@ -19,8 +19,8 @@ Describe 'The built module folder' {
         Join-Path $ModulePath 'Dif.format.ps1xml' | Should -Exist
     }
 
-    It 'ships the repository manifest unchanged' {
-        (Get-FileHash (Join-Path $ModulePath 'Dif.psd1')).Hash | Should -Be (Get-FileHash (Join-Path $RepoRoot 'Dif.psd1')).Hash
+    It 'ships the project manifest unchanged' {
+        (Get-FileHash (Join-Path $ModulePath 'Dif.psd1')).Hash | Should -Be (Get-FileHash (Join-Path $RepoRoot 'src/Dif.PowerShell/Dif.psd1')).Hash
     }
 
     It 'exports exactly the cmdlets its assembly defines' {
@@ -33,6 +33,31 @@ Describe 'The built module folder' {
 
     It 'declares an output type for every cmdlet' {
         foreach ($command in Get-Command -Module Dif) { $command.OutputType | Should -Not -BeNullOrEmpty -Because $command.Name }
+    }
+}
+
+Describe 'The repository-root manifest' {
+    It 'imports exactly as the README says, from the repository root in a fresh pwsh' {
+        # The README's line, verbatim, in a process of its own (this one already holds the module).
+        $readme = Get-Content -LiteralPath (Join-Path $RepoRoot 'README.md') -Raw
+        $readme | Should -Match '(?m)^Import-Module \./Dif\.psd1$'
+        $script = 'Import-Module ./Dif.psd1; $m = Get-Module Dif; "{0}|{1}|{2}" -f $m.ModuleBase, (@($m.ExportedCmdlets.Keys | Sort-Object) -join ","), (Get-Help Test-DifImage).Synopsis'
+        Push-Location $RepoRoot
+        try { $child = Invoke-ChildPwsh $script }
+        finally { Pop-Location }
+        $child.ExitCode | Should -Be 0 -Because ($child.Output -join "`n")
+        $base, $cmdlets, $synopsis = ($child.Output | Select-Object -Last 1) -split '\|'
+        $base | Should -Be (Join-Path $RepoRoot 'out/module/Dif')
+        $cmdlets | Should -Be (@($module.ExportedCmdlets.Keys | Sort-Object) -join ',')
+        $synopsis | Should -Not -BeNullOrEmpty
+    }
+
+    It 'lists the same cmdlets as the module manifest' {
+        $root = Import-PowerShellDataFile -LiteralPath (Join-Path $RepoRoot 'Dif.psd1')
+        $inner = Import-PowerShellDataFile -LiteralPath (Join-Path $RepoRoot 'src/Dif.PowerShell/Dif.psd1')
+        @($root.CmdletsToExport | Sort-Object) | Should -Be @($inner.CmdletsToExport | Sort-Object)
+        $root.ModuleVersion | Should -Be $inner.ModuleVersion
+        $root.GUID | Should -Be $inner.GUID
     }
 }
 
