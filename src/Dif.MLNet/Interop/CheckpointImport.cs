@@ -86,6 +86,10 @@ public static partial class CheckpointImport
             return new CheckpointImportResult(kind, checkpointPath, outputPath,
                 $"DnCNN-S denoiser, identity {denoiser.Identity[..16]}…, {bias}.", denoiser.Identity, null);
         }
+        // A bias pattern belongs to a denoiser; silently dropping it would leave the user believing it was applied.
+        if (options.BiasPatternPath is not null)
+            throw new DifModelFileException(checkpointPath,
+                $"holds a fingerprint, and a bias pattern ({options.BiasPatternPath}) only applies to a denoiser checkpoint; import the denoiser with it instead, or leave the bias pattern out.");
         var fingerprint = ImportFingerprint(checkpoint, options);
         fingerprint.Save(outputPath);
         return new CheckpointImportResult(kind, checkpointPath, outputPath, string.Create(CultureInfo.InvariantCulture,

@@ -185,6 +185,19 @@ public sealed class CheckpointImportTests
     }
 
     [Fact]
+    public void A_bias_pattern_given_with_a_fingerprint_checkpoint_is_refused_not_ignored()
+    {
+        using var dir = new TestFiles();
+        var (root, _, _, _) = PublishedFingerprint(32, 5);
+        var path = TorchSaveWriter.SaveFile(dir.PathOf("chk_0.pt"), root);
+        var e = Assert.Throws<DifModelFileException>(() => CheckpointImport.Convert(path, dir.PathOf("fp.dif.safetensors"),
+            new CheckpointImportOptions { BiasPatternPath = dir.PathOf("clean_real.npy") }));
+        Assert.StartsWith(path, e.Message);
+        Assert.Contains("only applies to a denoiser", e.Message);
+        Assert.False(File.Exists(dir.PathOf("fp.dif.safetensors")));
+    }
+
+    [Fact]
     public void A_checkpoint_that_is_neither_kind_is_refused_with_an_outline_of_what_it_holds()
     {
         using var dir = new TestFiles();
