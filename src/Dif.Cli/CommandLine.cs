@@ -190,12 +190,16 @@ internal static class CommandLine
         }
     }
 
-    /// <summary>The repository root: the nearest parent of the program holding Dif.sln (or the current folder).</summary>
-    internal static string RepositoryRoot()
+    /// <summary>The Dif source checkout whose bundled data (photos, generators, corpus manifest) the demo and the
+    /// data-making commands use: the nearest parent of the current folder, else of the program, holding Dif.sln.
+    /// Only those commands need one; fitting, detection and the rest work from a published folder anywhere.</summary>
+    internal static string RepositoryRoot(string command)
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Dif.sln"))) return dir.FullName;
-        return Directory.GetCurrentDirectory();
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "Dif.sln"))) return dir.FullName;
+        throw new UsageException($"{command} uses the bundled data of a Dif source checkout (data/, models/generators/), " +
+                                 "and neither the current folder nor the program's is inside one: run it from a clone of the repository.");
     }
 
     private static int Residuals(Arguments a, CancellationToken ct, Denoiser? given = null)
@@ -272,7 +276,7 @@ internal static class CommandLine
 
     private static int TrainGenerators(Arguments a, CancellationToken ct)
     {
-        var root = RepositoryRoot();
+        var root = RepositoryRoot("train-generators");
         var output = a.String("out", Path.Combine(root, "models", "generators"))!;
         int steps = a.Int("steps", Dif.Evaluation.GeneratorFamily.DefaultSteps);
         var only = a.String("only", null)?.Split(',', StringSplitOptions.RemoveEmptyEntries);
@@ -284,7 +288,7 @@ internal static class CommandLine
 
     private static int TrainCheckpoints(Arguments a, CancellationToken ct)
     {
-        var root = RepositoryRoot();
+        var root = RepositoryRoot("train-checkpoints");
         var output = a.String("out", Path.Combine(root, "models", "generators", "checkpoints"))!;
         int steps = a.Int("steps", 1500), every = a.Int("every", 300);
         a.RejectUnknown();
@@ -296,7 +300,7 @@ internal static class CommandLine
 
     private static int MakeDataset(Arguments a, CancellationToken ct)
     {
-        var root = RepositoryRoot();
+        var root = RepositoryRoot("make-dataset");
         var output = a.String("out", "out/eval")!;
         var generatorFolder = a.String("generators", Path.Combine(root, "models", "generators"))!;
         var options = new Dif.Evaluation.DatasetOptions
@@ -333,7 +337,7 @@ internal static class CommandLine
 
     private static int PreviewGenerators(Arguments a, CancellationToken ct)
     {
-        var root = RepositoryRoot();
+        var root = RepositoryRoot("preview-generators");
         var output = a.String("out", Path.Combine(root, "docs", "images"))!;
         var generatorFolder = a.String("generators", Path.Combine(root, "models", "generators"))!;
         a.RejectUnknown();

@@ -8,7 +8,7 @@ internal static class CorpusCommands
     public static int MakeCorpus(Arguments a, CancellationToken ct)
     {
         var packages = a.String("packages") ?? throw new UsageException("make-corpus needs --packages DIR (the unpacked Debian packages)");
-        var manifest = a.String("manifest", Path.Combine(CommandLine.RepositoryRoot(), "data", "corpus", "photos.tsv"))!;
+        var manifest = a.String("manifest") ?? Path.Combine(CommandLine.RepositoryRoot("make-corpus"), "data", "corpus", "photos.tsv");
         var output = a.String("out", "out/corpus")!;
         var options = new PhotoCorpusOptions
         {

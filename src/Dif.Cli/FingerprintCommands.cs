@@ -21,7 +21,7 @@ internal static class FingerprintCommands
         var options = new ImageLoadOptions { CropSize = a.Int("size", ImageLoadOptions.DefaultCropSize) };
         var generatorName = a.String("generator", "tconv")!;
         a.RejectUnknown();
-        var root = CommandLine.RepositoryRoot();
+        var root = CommandLine.RepositoryRoot("demo");
         var photos = Path.Combine(root, "data", "photos", "evaluation");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         void Say(string text) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{clock.Elapsed.TotalSeconds,4:F0} s] {text}"));
