@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The PowerShell module's speed against the CLI's, on the same images, as ratios (README, "PowerShell").
+# The PowerShell module's speed against the CLI's, on the same images, as ratios (docs/performance.md, "PowerShell against the CLI").
 #
 #   bash bench/powershell.sh [ROUNDS]     # default 2 rounds, ~12 min on 2 cores (measured 11.5)
 #

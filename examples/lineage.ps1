@@ -5,15 +5,15 @@
 # Run from the repository after ./run.sh or scripts/setup.sh:   dotnet pwsh examples/lineage.ps1
 # About 2 minutes on 2 idle CPU cores at these small defaults (measured: 1 min 46 s, when each fit ran 180 steps; fits now
 # run at least 400, the step budget, so expect them to take about twice as long; not re-timed). They show every surface but
-# give noisy verdicts; -Crop 256 -Train 64 -Test 64 -Epochs 100 -BatchSize 32 took 20 minutes. The README's lineage
-# study uses 128 images per class at 256 px (dif lineage).
-# On Linux, fits run faster with one malloc arena: GLIBC_TUNABLES=glibc.malloc.arena_max=1 dotnet pwsh ... (README, "PowerShell").
+# give noisy verdicts; -Crop 256 -Train 64 -Test 64 -Epochs 100 -BatchSize 32 took 20 minutes. The lineage
+# study in docs/accuracy.md uses 128 images per class at 256 px (dif lineage).
+# On Linux, fits run faster with one malloc arena: GLIBC_TUNABLES=glibc.malloc.arena_max=1 dotnet pwsh ... (docs/performance.md, "PowerShell against the CLI").
 param(
     [int] $Crop = 128,
     [int] $Train = 32,
     [int] $Test = 16,
     [int] $Epochs = 60,
-    # Small batches give a small training set more optimisation steps per epoch (README, "The evaluation harness").
+    # Small batches give a small training set more optimisation steps per epoch (docs/accuracy.md, "The evaluation harness").
     [int] $BatchSize = 16,
     [string[]] $Models = @('tconv', 'tconv-frozen', 'tconv-twin', 'bilinear'),
     [string] $Work = (Join-Path $PSScriptRoot '../out/lineage-example')

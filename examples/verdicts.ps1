@@ -3,13 +3,13 @@
 # Run from the repository after ./run.sh or scripts/setup.sh:   dotnet pwsh examples/verdicts.ps1
 # About 5 minutes on 2 CPU cores at the default sizes (measured: 5 min 28 s, when this fit ran 300 steps; it now runs at
 # least 400, the step budget, so expect the fit to take a third longer; not re-timed). -Crop 128 -Train 24 is quicker.
-# On Linux, fits run faster with one malloc arena: GLIBC_TUNABLES=glibc.malloc.arena_max=1 dotnet pwsh ... (README, "PowerShell").
+# On Linux, fits run faster with one malloc arena: GLIBC_TUNABLES=glibc.malloc.arena_max=1 dotnet pwsh ... (docs/performance.md, "PowerShell against the CLI").
 param(
     [int] $Crop = 256,
     [int] $Train = 32,
     [int] $Test = 16,
     [int] $Epochs = 100,
-    # Small batches give a small training set more optimisation steps per epoch (README, "The evaluation harness").
+    # Small batches give a small training set more optimisation steps per epoch (docs/accuracy.md, "The evaluation harness").
     [int] $BatchSize = 16,
     [string] $Work = (Join-Path $PSScriptRoot '../out/verdicts')
 )

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds, from scratch, the real-photo corpus and the third-party generator sets Dif's accuracy claims
-# are measured on (README, "Real photos and real generators"). Data-making only: the library, CLI and
+# are measured on (docs/accuracy.md, "Real photos and real generators"). Data-making only: the library, CLI and
 # module never need anything this fetches.
 #
 #   bash scripts/make-real-data.sh            # estimated 45 minutes on 2 idle cores, most of it esrgan-thick x2/x3

@@ -34,7 +34,7 @@ internal static class CommandLine
                            [--sigma-min 5] [--sigma-max 15] [--warmup-fraction 0.1] [--anneal-end-fraction 0.5]
                            Train a DnCNN denoiser on real photos (resumes from --checkpoint).
           train-generators [--out models/generators] [--steps 1500] [--only tconv-tuned,...]
-                           Train the evaluation generators (README, "Evaluation data").
+                           Train the evaluation generators (docs/accuracy.md, "Evaluation data").
           train-checkpoints [--out models/generators/checkpoints] [--steps 1500] [--every 300]
                            Train the tconv parent again, saving tconv@STEP snapshots (checkpoint lineage).
           make-dataset     [--out out/eval] [--generators models/generators] [--size 256] [--train 128]

@@ -1,7 +1,7 @@
 # New-DifFingerprint, Test-DifImage, Measure-DifDetector, Export-DifFingerprintImage, New-DifDenoiser:
 # a fit -> test round trip. The "model" is the project's synthetic periodic trace (a known ±5-level checkerboard
 # added to real crops): at the small crops and short fits a spec can afford, the real generators' subtler traces
-# would not separate reliably (the harness measures those; README "The evaluation harness").
+# would not separate reliably (the harness measures those; docs/accuracy.md, "The evaluation harness").
 param([string] $ModulePath)
 
 BeforeAll {

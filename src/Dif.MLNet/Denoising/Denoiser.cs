@@ -15,7 +15,7 @@ public enum InferencePrecision
     /// <summary>32-bit floats: the reference; fingerprints are fitted on these residuals.</summary>
     Float32,
     /// <summary>bfloat16 weights and activations (8-bit mantissa), residuals returned as float32. About twice
-    /// the images/s on CPUs with AVX-512 BF16 (README "Performance"). The residuals differ from float32 ones by
+    /// the images/s on CPUs with AVX-512 BF16 (docs/performance.md). The residuals differ from float32 ones by
     /// about 5% of their RMS; detection AUC stayed the same on the evaluation generators, but correlations move
     /// by about a tenth of the gap between a fingerprint's class centres, so a few verdicts near the boundary
     /// change. Opt-in for bulk screening; fingerprints are fitted in float32. Likely slower than float32 on
@@ -24,7 +24,7 @@ public enum InferencePrecision
 }
 
 /// <summary>A trained DnCNN residual extractor f_D together with its own bias pattern F_DnCNN
-/// (DESIGN §2.2): residual R = f_D(X) − F_DnCNN. Load one from a safetensors file, or use the
+/// (docs/method.md §2.2): residual R = f_D(X) − F_DnCNN. Load one from a safetensors file, or use the
 /// project's default. Scoring methods are safe to call from several threads (calls are serialised).</summary>
 public sealed class Denoiser : IDisposable
 {
@@ -86,7 +86,7 @@ public sealed class Denoiser : IDisposable
     }
 
     /// <summary>The default denoiser trained by the project and shipped inside this assembly
-    /// (README, "The default denoiser").</summary>
+    /// (docs/reference.md, "The default denoiser").</summary>
     public static Denoiser LoadDefault(string? device = null)
     {
         using var stream = typeof(Denoiser).Assembly.GetManifestResourceStream(DefaultResourceName)
@@ -164,7 +164,7 @@ public sealed class Denoiser : IDisposable
             int p = DnCnnArchitecture.Padding;
             using var onDevice = batch.to(Device);
             using var padded = nn.functional.pad(onDevice, [p, p, p, p], PaddingModes.Constant, 0);
-            // CPU inference: channels-last layout and BatchNorm folded into the convs (README "Performance").
+            // CPU inference: channels-last layout and BatchNorm folded into the convs (docs/performance.md).
             bool cpu = Device.type == DeviceType.CPU;
             using var channelsLast = cpu ? ToChannelsLast(padded) : null;
             using var noise = Network.training ? Network.forward(padded)

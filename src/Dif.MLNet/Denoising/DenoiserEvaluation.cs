@@ -19,7 +19,7 @@ public sealed record DenoiserQuality(double Sigma, double NoisyPsnr, double Deno
     public double BlurGain => BlurPsnr - NoisyPsnr;
 }
 
-/// <summary>Measures denoising quality (the quality bar of DESIGN §2.2).</summary>
+/// <summary>Measures denoising quality (the quality bar of docs/method.md §2.2).</summary>
 public static class DenoiserEvaluation
 {
     /// <summary>Adds N(0, σ²) noise (fixed <paramref name="seed"/>) to each image, denoises, and reports

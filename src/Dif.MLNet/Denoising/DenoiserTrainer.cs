@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 
 namespace Dif.Denoising;
 
-/// <summary>Trains a DnCNN denoiser on real photos (DESIGN §2.2): random crops, Gaussian noise with σ
+/// <summary>Trains a DnCNN denoiser on real photos (docs/method.md §2.2): random crops, Gaussian noise with σ
 /// uniform in [SigmaMin, SigmaMax], the noise as target, MSE, Adam. Checkpoints periodically, resumes
 /// from its checkpoint, and ends by computing the bias pattern F_DnCNN from the same photos.</summary>
 public sealed class DenoiserTrainer

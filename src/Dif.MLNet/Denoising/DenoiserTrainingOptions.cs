@@ -1,6 +1,6 @@
 namespace Dif.Denoising;
 
-/// <summary>How to train a DnCNN denoiser. Defaults are the project's recipe (README, "The default
+/// <summary>How to train a DnCNN denoiser. Defaults are the project's recipe (docs/reference.md, "The default
 /// denoiser"); where they depart from the published one (lr 1e-4, 2000 epochs) the property says why.</summary>
 public sealed class DenoiserTrainingOptions
 {
@@ -18,7 +18,7 @@ public sealed class DenoiserTrainingOptions
 
     /// <summary>Noise curriculum: training starts with σ in [WarmupSigmaMin, WarmupSigmaMax] and
     /// anneals to [SigmaMin, SigmaMax]. Strong noise dominates the first features, so the network
-    /// leaves the "predict zero" plateau within ~100 steps instead of ~1000 (README, "The default
+    /// leaves the "predict zero" plateau within ~100 steps instead of ~1000 (docs/reference.md, "The default
     /// denoiser"). Set WarmupFraction to 0 for the published recipe's fixed range.</summary>
     public double WarmupSigmaMin { get; set; } = 40;
 
@@ -32,7 +32,7 @@ public sealed class DenoiserTrainingOptions
     public double AnnealEndFraction { get; set; } = 0.5;
 
     /// <summary>Adam learning rate. Published: 1e-4 over 2000 epochs on a GPU; on a CPU budget 1e-3
-    /// with identity initialisation reaches the quality bar in far fewer steps (README).</summary>
+    /// with identity initialisation reaches the quality bar in far fewer steps (docs/reference.md).</summary>
     public double LearningRate { get; set; } = 1e-3;
 
     /// <summary>Learning rate at the end of training, reached by cosine decay.</summary>
@@ -42,7 +42,7 @@ public sealed class DenoiserTrainingOptions
     public int Steps { get; set; } = 3000;
 
     /// <summary>Start the middle convs as identity (Dirac) kernels, so the 17-layer net starts as a
-    /// shallow one and leaves the "predict zero" plateau quickly (DESIGN §2.2 measured ~1000 steps of
+    /// shallow one and leaves the "predict zero" plateau quickly (docs/method.md §2.2 measured ~1000 steps of
     /// plateau with the default init).</summary>
     public bool IdentityInitialisation { get; set; }
 

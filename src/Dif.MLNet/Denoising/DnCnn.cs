@@ -6,7 +6,7 @@ using static TorchSharp.torch.nn;
 
 namespace Dif.Denoising;
 
-/// <summary>DnCNN-S (Zhang et al. 2017) as DESIGN §2.2 states it: conv(3→64)+ReLU,
+/// <summary>DnCNN-S (Zhang et al. 2017) as docs/method.md §2.2 states it: conv(3→64)+ReLU,
 /// (depth−2) × [conv(64→64)+BatchNorm+ReLU], conv(64→3); 3×3 kernels, no conv bias. It predicts
 /// the noise of its input (residual learning), so its output is the residual.</summary>
 /// <remarks>Parameter names (<c>dncnn.N.weight</c>) match the common PyTorch DnCNN implementation,
@@ -41,7 +41,7 @@ public sealed class DnCnn : Module<Tensor, Tensor>
     {
         if (!torch.is_grad_enabled()) return dncnn.forward(input);
         // Training: the last conv (64→3) goes through SafeConv, which works around libtorch's
-        // inexact backward for few-output 3×3 convs (README, "A libtorch bug we work around").
+        // inexact backward for few-output 3×3 convs (docs/reference.md, "The default denoiser").
         using var scope = NewDisposeScope();
         var h = input;
         var children = dncnn.children().Cast<Module<Tensor, Tensor>>().ToList();
@@ -55,7 +55,7 @@ public sealed class DnCnn : Module<Tensor, Tensor>
     /// same function as <see cref="forward"/> in eval mode up to float rounding; per layer one activation
     /// is allocated instead of three and the BatchNorm pass over it is gone. With
     /// <paramref name="channelsLast"/>, the folded weights are laid out like a channels-last input so that
-    /// oneDNN need not reorder them. Evidence: README "Performance". The folded weights are kept between
+    /// oneDNN need not reorder them. Evidence: docs/performance.md. The folded weights are kept between
     /// calls (folding them afresh every call measured ~25% slower) together with a copy of the weights they
     /// came from; any change to those (training, loading, editing) is seen by an exact comparison and
     /// refolds, so the cache can never serve stale weights. Not thread-safe: <see cref="Denoiser"/>
@@ -160,7 +160,7 @@ public sealed class DnCnn : Module<Tensor, Tensor>
     }
 
     /// <summary>Sets every conv between the first and the last to a per-channel identity (Dirac) kernel,
-    /// so the untrained deep net starts as a shallow one; see the README's "Training the denoiser".</summary>
+    /// so the untrained deep net starts as a shallow one; see docs/reference.md, "The default denoiser".</summary>
     public void InitialiseMiddleAsIdentity()
     {
         using var _ = no_grad();

@@ -65,7 +65,7 @@ public static class NativeSetup
     /// runspace's, have arenas of 64 MB heaps that glibc unmaps as soon as one is empty, whatever the trim
     /// threshold; a top pad of a whole heap keeps them (Get-DifResidual on 32 images: 820k page faults without
     /// it, 84–94k with it; bench/powershell.sh compares the cmdlets with the CLI). Blocks over 64 MB on such
-    /// threads (a fit's batch activations) are still mmapped: README, "PowerShell", gives the setting for that.
+    /// threads (a fit's batch activations) are still mmapped: docs/performance.md, "PowerShell against the CLI", gives the setting for that.
     /// DIF_MALLOC_TUNING=0 turns all of this off (for A/B measurement).</summary>
     private static void KeepActivationsOnTheHeap()
     {

@@ -2,7 +2,7 @@ using Dif.Denoising;
 
 namespace Dif.Evaluation;
 
-/// <summary>The standard evaluation generators and the recipe that makes them (README,
+/// <summary>The standard evaluation generators and the recipe that makes them (docs/accuracy.md,
 /// "Evaluation data"): three up-sampling kinds, four fine-tuned children of the transposed-conv parent and
 /// an unrelated twin of it (same architecture, another seed) for lineage.</summary>
 public static class GeneratorFamily

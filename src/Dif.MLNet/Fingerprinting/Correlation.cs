@@ -1,6 +1,6 @@
 namespace Dif.Fingerprinting;
 
-/// <summary>Pearson correlation of two equally long patterns, as DESIGN §2.4 defines it: each is
+/// <summary>Pearson correlation of two equally long patterns, as docs/method.md §2.4 defines it: each is
 /// standardised by its mean and standard deviation (+1e-8), and the mean of the product is taken.</summary>
 public static class Correlation
 {

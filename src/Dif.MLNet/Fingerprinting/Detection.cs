@@ -29,7 +29,7 @@ public sealed class DetectionOptions
     }
 }
 
-/// <summary>One image's detection result (DESIGN §2.5).</summary>
+/// <summary>One image's detection result (docs/method.md §2.5).</summary>
 /// <param name="Correlation">ρ(F_E, R): Pearson correlation of the fingerprint and the image's residual.</param>
 /// <param name="Score">(ρ − (μ_real+μ_fake)/2)·sign(μ_fake − μ_real): positive means nearer the generated centre.</param>
 /// <param name="Probability">Calibrated probability that the image is generated.</param>

@@ -1,6 +1,6 @@
 namespace Dif.Fingerprinting;
 
-/// <summary>Dif's detector for the evaluation harness: fits the U-Net fingerprint (DESIGN §2.4) and
+/// <summary>Dif's detector for the evaluation harness: fits the U-Net fingerprint (docs/method.md §2.4) and
 /// scores by the centre rule (§2.5).</summary>
 /// <param name="options">How the fingerprint is fitted.</param>
 /// <param name="progress">Receives one report per epoch.</param>

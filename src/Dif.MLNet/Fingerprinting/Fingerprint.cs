@@ -16,7 +16,7 @@ public sealed record FingerprintSummary(int Epochs, int RealImages, int FakeImag
                                         double FinalLoss, double FinalRealCorrelation, double FinalFakeCorrelation);
 
 /// <summary>A fitted Deep Image Fingerprint: the pattern F_E a generative model leaves in residuals,
-/// the class centres that turn correlations into decisions (DESIGN §2.5), a score calibration, and the
+/// the class centres that turn correlations into decisions (docs/method.md §2.5), a score calibration, and the
 /// identity of the denoiser whose residuals it was fitted on — residuals of another denoiser do not
 /// match it. Immutable; save and load it with <see cref="Save"/> and <see cref="Load"/>.</summary>
 public sealed class Fingerprint
@@ -122,7 +122,7 @@ public sealed class Fingerprint
     public double ScoreOf(double correlation)
         => (correlation - (RealCentre + FakeCentre) / 2) * Math.Sign(FakeCentre - RealCentre);
 
-    /// <summary>The signed score of a residual (DESIGN §2.5).</summary>
+    /// <summary>The signed score of a residual (docs/method.md §2.5).</summary>
     public double Score(float[] residual) => ScoreOf(Correlate(residual));
 
     /// <summary>Correlation, score, probability and verdict for a residual.</summary>

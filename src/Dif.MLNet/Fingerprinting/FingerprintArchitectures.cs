@@ -13,7 +13,7 @@ namespace Dif.Fingerprinting;
 /// channels, tanh).</remarks>
 public enum FingerprintArchitecture
 {
-    /// <summary>The method's U-Net (DESIGN §2.3; <see cref="FingerprintUNet"/>). The default.</summary>
+    /// <summary>The method's U-Net (docs/method.md §2.3; <see cref="FingerprintUNet"/>). The default.</summary>
     UNet,
     /// <summary>C-Net, "convolutional blocks without down-sampling and up-sampling": 9 conv blocks (as many as
     /// the U-Net's encoder, middle and decoder) at full resolution, 16→32 then 32→32, 3×3 kernels. Width 32

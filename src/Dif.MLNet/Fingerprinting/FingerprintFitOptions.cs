@@ -1,6 +1,6 @@
 namespace Dif.Fingerprinting;
 
-/// <summary>How a fingerprint is fitted (DESIGN §2.4). Defaults are the method's.</summary>
+/// <summary>How a fingerprint is fitted (docs/method.md §2.4). Defaults are the method's.</summary>
 public sealed class FingerprintFitOptions
 {
     /// <summary>Passes over the training residuals (at least; see <see cref="MinSteps"/>).</summary>
@@ -10,7 +10,7 @@ public sealed class FingerprintFitOptions
     /// <summary>Fewest optimisation steps a fit runs, whatever the set size: the fit runs
     /// max(<see cref="Epochs"/>, ⌈MinSteps / steps per epoch⌉) epochs. The method's 100 epochs of batch 64 were set
     /// for hundreds of images per class; with 20 images an epoch is a single step, and 100 steps leave the
-    /// fingerprint half-learnt (README, "A fit that works on small sets"). 0 turns the budget off.</summary>
+    /// fingerprint half-learnt (docs/accuracy.md, "A fit that works on small sets"). 0 turns the budget off.</summary>
     public int MinSteps { get; set; } = DefaultMinSteps;
     /// <summary>The default of <see cref="MinSteps"/>.</summary>
     public const int DefaultMinSteps = 400;

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Dif.Fingerprinting;
 
 /// <summary>Fits the U-Net fingerprint to cached residuals with the method's pairwise contrastive loss
-/// (DESIGN §2.4), then calibrates scores. Residuals are computed once by the caller and passed in; the
+/// (docs/method.md §2.4), then calibrates scores. Residuals are computed once by the caller and passed in; the
 /// published code recomputes them at every step, which costs ~50× more. Deterministic on CPU for a
 /// seed; a run interrupted after a checkpoint and resumed ends with the same fingerprint.</summary>
 public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
@@ -164,7 +164,7 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
         finally { state.Ema?.Dispose(); }
     }
 
-    /// <summary>DESIGN §2.4 step 3: pair the first half with the second; equal labels pull ρ together,
+    /// <summary>docs/method.md §2.4 step 3: pair the first half with the second; equal labels pull ρ together,
     /// different labels push them at least the margin apart; mean over pairs, divided by the margin.</summary>
     private static Tensor ContrastiveLoss(Tensor rho, bool[] labels, Scalar margin, Device device)
     {
@@ -190,7 +190,7 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
     }
 
     /// <summary>Residuals (N of them, L values each) as one N×L tensor, each row standardised by its mean and
-    /// standard deviation (+1e-8), as DESIGN §2.4's Pearson correlation does.</summary>
+    /// standard deviation (+1e-8), as docs/method.md §2.4's Pearson correlation does.</summary>
     internal static Tensor Standardise(IReadOnlyList<float[]> residuals, int length, Device device)
     {
         var result = torch.empty([residuals.Count, length], device: device);
@@ -224,7 +224,7 @@ public sealed class FingerprintFitter(FingerprintFitOptions? options = null)
         return (nr > 0 ? r / nr : null, nq > 0 ? q / nq : null);
     }
 
-    /// <summary>ρ between one pattern (1×L) and each row of <paramref name="rows"/> (N×L), as DESIGN §2.4:
+    /// <summary>ρ between one pattern (1×L) and each row of <paramref name="rows"/> (N×L), as docs/method.md §2.4:
     /// standardise by mean and std (+1e-8), mean of the product.</summary>
     internal static Tensor Pearson(Tensor pattern, Tensor rows)
     {

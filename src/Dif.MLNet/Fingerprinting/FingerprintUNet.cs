@@ -5,7 +5,7 @@ using static TorchSharp.torch.nn;
 
 namespace Dif.Fingerprinting;
 
-/// <summary>The fingerprint network g_θ of DESIGN §2.3: a U-Net from a fixed 16-channel noise tensor
+/// <summary>The fingerprint network g_θ of docs/method.md §2.3: a U-Net from a fixed 16-channel noise tensor
 /// to a 3-channel fingerprint in (−1, 1). Conv blocks are 2 × [conv 3×3 + BatchNorm + LeakyReLU(0.01)];
 /// the encoder (16→32→64→128→256) max-pools after each block and keeps the pre-pool output as a
 /// skip; a middle block (256→256) runs at S/16; the decoder concatenates skip and up-sampled input;

@@ -1,6 +1,6 @@
 namespace Dif.Fingerprinting;
 
-/// <summary>The residual-averaging baseline (Marra et al. 2018; DESIGN §2.7): the fingerprint is the
+/// <summary>The residual-averaging baseline (Marra et al. 2018; docs/method.md §2.7): the fingerprint is the
 /// mean residual of the generated training images, F_A = mean(R_fake); an image is scored by
 /// ρ(F_A, R) with the same centre rule as Dif: centres μ_real, μ_fake are the mean correlations of
 /// the training residuals of each class, and score = (ρ − (μ_real + μ_fake)/2) · sign(μ_fake − μ_real).</summary>

@@ -1,6 +1,6 @@
 namespace Dif.Imaging;
 
-/// <summary>How images are prepared for Dif (DESIGN §2.1). Defaults follow the method.</summary>
+/// <summary>How images are prepared for Dif (docs/method.md §2.1). Defaults follow the method.</summary>
 public sealed class ImageLoadOptions
 {
     /// <summary>The method's crop size S.</summary>

@@ -14,7 +14,7 @@ using SixLabors.ImageSharp.Processing;
 
 namespace Dif.Imaging;
 
-/// <summary>Decodes image files into <see cref="PreparedImage"/>s (DESIGN §2.1): format decided by
+/// <summary>Decodes image files into <see cref="PreparedImage"/>s (docs/method.md §2.1): format decided by
 /// content, EXIF orientation honoured, any pixel format to 8-bit RGB, the first frame of an animation,
 /// centre crop, then the optional <see cref="ImageLoadOptions.Harmonise"/> re-encoding. A truncated JPEG
 /// is refused (ImageSharp would fill its missing part with gray). Errors are <see cref="DifImageException"/>s

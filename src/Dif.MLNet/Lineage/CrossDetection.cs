@@ -9,7 +9,7 @@ namespace Dif.Lineage;
 /// <param name="Fake">Residuals of the model's images.</param>
 public sealed record ModelTestSet(string Name, IReadOnlyList<float[]> Real, IReadOnlyList<float[]> Fake);
 
-/// <summary>The cross-detection matrix of DESIGN §2.6: entry [i, j] is how well fingerprint i (fitted on
+/// <summary>The cross-detection matrix of docs/method.md §2.6: entry [i, j] is how well fingerprint i (fitted on
 /// real images vs model i) tells real images from model j's. Rows are fingerprints, columns test sets.</summary>
 /// <param name="Fingerprints">Row names.</param>
 /// <param name="TestSets">Column names.</param>

@@ -52,7 +52,7 @@ public static class DifColumnNames
     public const string HarmonisationAnnotation = "DifHarmonisation";
 }
 
-/// <summary>Fits a Deep Image Fingerprint from a label column and a residual column (DESIGN §2.4) and
+/// <summary>Fits a Deep Image Fingerprint from a label column and a residual column (docs/method.md §2.4) and
 /// returns a <see cref="DifFingerprintTransformer"/>. Create it with
 /// <c>mlContext.BinaryClassification.Trainers.DifFingerprint(...)</c>.</summary>
 /// <remarks>The fingerprint records the denoiser identity and the harmonisation annotated on the residual

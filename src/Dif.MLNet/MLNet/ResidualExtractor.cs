@@ -37,7 +37,7 @@ public sealed class ResidualExtractorOptions
     public string Device { get; set; } = "auto";
 }
 
-/// <summary>Adds the DnCNN residual R = f_D(X) − F_DnCNN of each row's image (DESIGN §2.2) as a float
+/// <summary>Adds the DnCNN residual R = f_D(X) − F_DnCNN of each row's image (docs/method.md §2.2) as a float
 /// vector annotated with its 3×S×S shape. Create it with
 /// <see cref="DifCatalog.ExtractDifResidual(TransformsCatalog, string, string, int, string?)"/>.</summary>
 public sealed class ResidualExtractingEstimator : IEstimator<ResidualExtractingTransformer>

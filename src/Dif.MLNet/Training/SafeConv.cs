@@ -4,7 +4,7 @@ namespace Dif.Training;
 
 /// <summary>A 3×3 convolution with few output channels whose backward pass is exact.</summary>
 /// <remarks>libtorch 2.10's CPU backward of a 3×3 conv with 3–8 output channels reads uninitialised
-/// memory (README, "A libtorch bug we work around"). While gradients are recorded, the weight is
+/// memory (docs/reference.md, "The default denoiser"). While gradients are recorded, the weight is
 /// zero-padded to <see cref="SafeOutputChannels"/> outputs and the extra outputs are dropped: the same
 /// function, exact gradients, the parameter keeps its shape.</remarks>
 public static class SafeConv

@@ -9,7 +9,7 @@ namespace Dif.PowerShell.Commands;
 /// <summary>Tells which generative models share lineage, from their fingerprints and test images.</summary>
 /// <remarks>
 /// <para>Get-DifLineage scores the test images of every model with every fingerprint: the cross-detection
-/// matrix A[i][j] is the balanced accuracy of fingerprint i on real images against model j's images (DESIGN
+/// matrix A[i][j] is the balanced accuracy of fingerprint i on real images against model j's images (docs/method.md
 /// §2.6). When A[i][j] and A[j][i] are both high, the models share lineage (one fine-tuned from the other);
 /// one high and one low is a one-way relation; both near chance means unrelated. The thresholds are
 /// -DetectsAt (default 0.8) and -MissesBelow (default 0.65). The correlation between the two fingerprints is

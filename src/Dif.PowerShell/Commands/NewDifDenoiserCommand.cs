@@ -6,7 +6,7 @@ namespace Dif.PowerShell.Commands;
 
 /// <summary>Trains a DnCNN denoiser on real photos and writes it as a safetensors file.</summary>
 /// <remarks>
-/// <para>New-DifDenoiser trains the residual extractor f_D of DESIGN §2.2 on random patches of the given photos,
+/// <para>New-DifDenoiser trains the residual extractor f_D of docs/method.md §2.2 on random patches of the given photos,
 /// with added Gaussian noise as the target (noise levels anneal from heavy to light), then computes the
 /// denoiser's bias pattern F_DnCNN from crops of the same photos. The bundled default denoiser was made this
 /// way; train your own when your images differ a lot from ordinary photos.</para>

@@ -10,7 +10,7 @@ namespace Dif.PowerShell.Commands;
 /// <remarks>
 /// <para>New-DifFingerprint computes the DnCNN residual of every image once (the centre CropSize×CropSize
 /// crop), then fits the fingerprint U-Net with the method's contrastive loss for -Epochs passes over them (at least -MinSteps optimisation steps)
-/// (DESIGN §2.4): the fingerprint is the pattern the model's images correlate with and real images do not.
+/// (docs/method.md §2.4): the fingerprint is the pattern the model's images correlate with and real images do not.
 /// A share of each class (20%) is held out from fitting to calibrate the probabilities Test-DifImage reports;
 /// with fewer than ten images per class the calibration uses the training images and says so.</para>
 /// <para>Progress is shown per image while residuals are computed and per epoch while fitting (loss, mean

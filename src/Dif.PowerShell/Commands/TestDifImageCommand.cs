@@ -89,7 +89,7 @@ public sealed class TestDifImageCommand : DifCmdlet
 
     /// <summary>The arithmetic of residual extraction: Float32, or BFloat16 for about twice the images/s on CPUs with
     /// AVX-512 BF16. BFloat16 keeps the ranking (AUC) but moves correlations by about a tenth of the gap between the
-    /// fingerprint's class centres, so verdicts near the boundary can change (README "Performance").</summary>
+    /// fingerprint's class centres, so verdicts near the boundary can change (docs/performance.md).</summary>
     /// <value>Float32</value>
     [Parameter]
     [ValidateSet("Float32", "BFloat16")]

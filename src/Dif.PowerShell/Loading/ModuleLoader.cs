@@ -29,7 +29,7 @@ public sealed class ModuleLoader : IModuleAssemblyInitializer, IModuleAssemblyCl
     }
 
     /// <summary>Importing the module is the user's opt-in to Dif's native settings in this pwsh process
-    /// (README, "PowerShell"). A method of its own, so that Dif.MLNet is only resolved once the bridge is up.</summary>
+    /// (docs/performance.md, "PowerShell against the CLI"). A method of its own, so that Dif.MLNet is only resolved once the bridge is up.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static void ConfigureNative() => Dif.Devices.NativeSetup.ConfigureProcess();
 

@@ -1,7 +1,7 @@
 namespace Dif.PowerShell;
 
 /// <summary>What Get-DifResidual emits for each image: where it came from, its size, the crop that
-/// was used, and the DnCNN residual R = f_D(X) − F_DnCNN (DESIGN §2.2). Defined in the module
+/// was used, and the DnCNN residual R = f_D(X) − F_DnCNN (docs/method.md §2.2). Defined in the module
 /// assembly (not Dif.MLNet) so PowerShell can always see the type.</summary>
 public sealed class DifResidual
 {

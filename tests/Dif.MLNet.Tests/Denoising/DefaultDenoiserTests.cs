@@ -3,7 +3,7 @@ using Dif.Denoising;
 namespace Dif.Tests.Denoising;
 
 /// <summary>The denoiser shipped inside Dif.MLNet: it loads, and it denoises photos it was not
-/// trained on better than a 3×3 Gaussian blur (DESIGN §2.2's quality bar is in the README).</summary>
+/// trained on better than a 3×3 Gaussian blur (docs/method.md §2.2's quality bar; measurements in docs/reference.md).</summary>
 public sealed class DefaultDenoiserTests
 {
     [Fact]

@@ -5,7 +5,7 @@ namespace Dif.Tests.Fingerprinting;
 
 public sealed class FingerprintUNetTests
 {
-    // Counted by hand from DESIGN §2.3 (convs have biases; BatchNorm has weight and bias):
+    // Counted by hand from docs/method.md §2.3 (convs have biases; BatchNorm has weight and bias):
     // block(i,o) = [9io + o] + 2o + [9o² + o] + 2o;  up(c) = ConvT 4c² + c, BatchNorm 2c;  head = 32·3 + 3.
     private static long Block(long i, long o) => 9 * i * o + 9 * o * o + 6 * o;
     private static long Up(long c) => 4 * c * c + 3 * c;

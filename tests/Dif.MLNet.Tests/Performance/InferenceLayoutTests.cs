@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 
 namespace Dif.Tests.Performance;
 
-/// <summary>Guards for the inference optimisations (README "Performance"): the residuals Dif computes on the fast
+/// <summary>Guards for the inference optimisations (docs/performance.md): the residuals Dif computes on the fast
 /// path are the residuals of the plain path, within float rounding. No timing is asserted here; the speed is
 /// measured by bench/run.sh.</summary>
 public sealed class InferenceLayoutTests

@@ -10,7 +10,7 @@ using Xunit.Abstractions;
 namespace Dif.Tests.Reliability;
 
 /// <summary>Issue 8, items 4 and 5: a fitted detector scores from several threads with the results of sequential
-/// scoring (README "Limits and failure behaviour" says what is thread-safe), and memory stays flat over a
+/// scoring (docs/reference.md, "Limits and failure behaviour" says what is thread-safe), and memory stays flat over a
 /// long scoring run.</summary>
 public sealed class ConcurrencyAndMemoryTests(ITestOutputHelper output) : IDisposable
 {
