@@ -38,3 +38,11 @@ public sealed class DifModelFileException(string? path, string reason, Exception
 /// The previous file at that path, if any, is unchanged and no temporary file is left behind.</summary>
 public sealed class DifOutputException(string? path, string reason, Exception? inner = null)
     : DifFileException(path, reason, inner);
+
+/// <summary>The compute device asked for is not valid or not available here (e.g. CUDA on a CPU-only build
+/// or a machine without an NVIDIA driver). Dif never falls back to another device silently.</summary>
+public sealed class DifDeviceException(string? device, string message) : DifException(message)
+{
+    /// <summary>The device as the user asked for it.</summary>
+    public string? Device { get; } = device;
+}

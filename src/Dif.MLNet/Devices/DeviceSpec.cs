@@ -19,17 +19,17 @@ public static class DeviceSpec
         {
             int index = 0;
             if (s.Length > 4 && (!int.TryParse(s.AsSpan(5), out index) || index < 0))
-                throw new DifException($"Device '{spec}' is not valid: use auto, cpu, cuda or cuda:N.");
+                throw new DifDeviceException(spec, $"Device '{spec}' is not valid: use auto, cpu, cuda or cuda:N.");
             if (!CudaAvailable())
-                throw new DifException(
+                throw new DifDeviceException(spec,
                     $"Device '{spec}' was requested but CUDA is not available: this build uses the CPU libtorch backend " +
                     "or no NVIDIA GPU/driver was found. Use -Device cpu (or auto), or build with -p:DifTorchBackend=cuda on a CUDA machine (README, 'GPU').");
             var count = torch.cuda.device_count();
             if (index >= count)
-                throw new DifException($"Device '{spec}' was requested but this machine has {count} CUDA device(s).");
+                throw new DifDeviceException(spec, $"Device '{spec}' was requested but this machine has {count} CUDA device(s).");
             return new torch.Device(DeviceType.CUDA, index);
         }
-        throw new DifException($"Device '{spec}' is not valid: use auto, cpu, cuda or cuda:N.");
+        throw new DifDeviceException(spec, $"Device '{spec}' is not valid: use auto, cpu, cuda or cuda:N.");
     }
 
     private static bool CudaAvailable()

@@ -160,9 +160,8 @@ public abstract class DifCmdlet : PSCmdlet, IDisposable
             var category = file is not null && !File.Exists(file) ? ErrorCategory.ObjectNotFound : ErrorCategory.InvalidData;
             ThrowTerminatingError(DifErrors.Record(e, ErrorIds.DenoiserUnreadable, category, file ?? "default denoiser"));
         }
-        catch (DifException e) when (e.Message.StartsWith("Device ", StringComparison.Ordinal))
+        catch (DifDeviceException e)
         {
-            // DeviceSpec's errors; Dif.MLNet has no exception type of its own for them.
             ThrowTerminatingError(DifErrors.Record(e, ErrorIds.DeviceUnavailable, ErrorCategory.DeviceError, device));
         }
         catch (DifException e)

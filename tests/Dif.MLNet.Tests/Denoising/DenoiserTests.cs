@@ -235,11 +235,12 @@ public sealed class DenoiserTests : IDisposable
     public void Asking_for_absent_cuda_is_a_clear_error(string device)
     {
         if (torch.cuda.is_available()) return; // only meaningful where CUDA is absent, as on CI
-        var e = Assert.Throws<DifException>(() => Dif.Devices.DeviceSpec.Resolve(device));
+        var e = Assert.Throws<DifDeviceException>(() => Dif.Devices.DeviceSpec.Resolve(device));
         Assert.Contains("CUDA is not available", e.Message);
+        Assert.Equal(device, e.Device);
     }
 
     [Fact]
     public void Unknown_device_name_is_a_clear_error()
-        => Assert.Contains("not valid", Assert.Throws<DifException>(() => Dif.Devices.DeviceSpec.Resolve("tpu")).Message);
+        => Assert.Contains("not valid", Assert.Throws<DifDeviceException>(() => Dif.Devices.DeviceSpec.Resolve("tpu")).Message);
 }
