@@ -155,6 +155,7 @@ internal static class FingerprintCommands
         denoiser.Precision = precision;
         a.RejectUnknown();
         fingerprint.EnsureDenoiser(denoiser, force, fingerprintPath);
+        if (fingerprint.DenoiserCaveat(denoiser, fingerprintPath) is { } caveat) Console.Error.WriteLine($"dif: warning: {caveat}");
         var files = CommandLine.ExpandImages(a.Positional).ToList();
         if (files.Count == 0) throw new UsageException("detect needs image files or folders");
         if (options.Harmonise is { } h) Console.Error.WriteLine($"dif: images are harmonised as {h}, as the fingerprint records.");

@@ -218,6 +218,15 @@ Describe 'Import-DifCheckpoint' {
         $loaded.Count | Should -Be 2
     }
 
+    It 'warns once per run, when scoring, that an imported fingerprint records no denoiser' {
+        $out = Join-Path $TestDrive 'imported-nodenoiser.dif.safetensors'
+        $null = Import-DifCheckpoint -LiteralPath (Join-Path $fixtures 'torch113-fingerprint.pt') -OutFile $out -Kind Fingerprint
+        $results = Get-ChildItem -LiteralPath $Photos -File | Select-Object -First 2 | Test-DifImage -Fingerprint $out -WarningVariable warned -WarningAction SilentlyContinue
+        @($results).Count | Should -Be 2
+        @($warned).Count | Should -Be 1
+        "$($warned[0])" | Should -Match 'records no denoiser'
+    }
+
     It 'refuses a checkpoint whose pickle would run os.system, and writes nothing' {
         $out = Join-Path $TestDrive 'hostile.dif.safetensors'
         Import-DifCheckpoint -LiteralPath (Join-Path $fixtures 'torch113-hostile.pt') -OutFile $out -ErrorVariable errs -ErrorAction SilentlyContinue

@@ -153,6 +153,17 @@ public sealed class Fingerprint
         throw new DifDenoiserMismatchException(fingerprintSource ?? Name, DenoiserIdentity, denoiser.Identity);
     }
 
+    /// <summary>What to tell the user, once per run, before scoring with <paramref name="denoiser"/>: null when the
+    /// fingerprint records the denoiser it was fitted with (then <see cref="EnsureDenoiser"/> checks it), else a
+    /// sentence saying that nothing can be checked (an imported fingerprint records none).</summary>
+    public string? DenoiserCaveat(Denoiser denoiser, string? fingerprintSource = null)
+    {
+        ArgumentNullException.ThrowIfNull(denoiser);
+        if (DenoiserIdentity is not null) return null;
+        return $"fingerprint {fingerprintSource ?? Name} records no denoiser (imported fingerprints do not), so Dif cannot check " +
+               $"that denoiser {denoiser.Identity[..16]}… is the one it was fitted with; its scores mean something only if it is.";
+    }
+
     /// <summary>Writes the fingerprint to a safetensors file, atomically (temp file, then rename).</summary>
     public void Save(string path) => FingerprintFile.Write(this, path);
 

@@ -114,6 +114,7 @@ public sealed class TestDifImageCommand : DifCmdlet
         try
         {
             Fingerprint.Fingerprint.EnsureDenoiser(denoiser, ForceDenoiser, Fingerprint.Path);
+            if (Fingerprint.Fingerprint.DenoiserCaveat(denoiser, Fingerprint.Path) is { } caveat) WriteWarning(caveat);
             // The fingerprint's crop size and harmonisation, applied to every image.
             options = Fingerprint.Fingerprint.ImageOptions(Harmonise is null ? null : Harmonisation.Parse(Harmonise), fingerprintSource: Fingerprint.Path);
         }

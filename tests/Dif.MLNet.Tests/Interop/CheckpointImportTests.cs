@@ -145,6 +145,20 @@ public sealed class CheckpointImportTests
     }
 
     [Fact]
+    public void Detecting_with_an_imported_fingerprint_that_records_no_denoiser_warns_once_per_run()
+    {
+        using var dir = new TestFiles();
+        var fp = dir.PathOf("imported.dif.safetensors");
+        var import = Dif.Tests.DifCli.Invoke("import-checkpoint", "--in", Fixture("torch113-fingerprint.pt"), "--out", fp);
+        Assert.True(import.ExitCode == 0, import.Errors);
+        var photos = Directory.GetFiles(Dif.Tests.RepoPaths.EvaluationPhotos).Order().Take(2).ToArray();
+        var run = Dif.Tests.DifCli.Invoke(["detect", "--fingerprint", fp, .. photos]);
+        Assert.True(run.ExitCode == 0, run.Errors);
+        Assert.Single(run.Errors.Split('\n'), l => l.Contains("records no denoiser"));
+        Assert.Contains(Path.GetFileName(photos[1]), run.Output);
+    }
+
+    [Fact]
     public void The_genuine_PyTorch_fingerprint_fixture_imports_with_the_published_centre_rule()
     {
         var fingerprint = CheckpointImport.ImportFingerprint(Fixture("torch113-fingerprint.pt"), new CheckpointImportOptions { DenoiserIdentity = "abc" });
